@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+import { main } from '../dist/src/main.js';
+await main();
