@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { VIEW_CATALOG, type ViewGroup } from '../extract/views/catalog.js';
-import { schemaDefault } from './schema.js';
+import { rootDefault, schemaDefault } from './schema.js';
 import type { Company, Database, SbsyncConfig } from './types.generated.js';
 
 export type ServiceName = 'dataManager' | 'businessMobile';
@@ -83,6 +83,8 @@ export interface ResolvedConfig {
   companies: ResolvedCompany[];
   users: ResolvedUser[];
   journal: { path: string; retentionDays: number; maxSizeMB: number };
+  /** Working files: incremental state, run locks, upload spool. */
+  dataDirectory: string;
 }
 
 export function viewGroupsOf(company: ResolvedCompany): ViewGroup[] {
@@ -225,6 +227,7 @@ export function resolveConfig(config: SbsyncConfig, file: string, baseDir: strin
     schedule,
     companies,
     users,
+    dataDirectory: path.resolve(baseDir, config.dataDirectory ?? rootDefault<string>('dataDirectory')),
     journal: {
       path: path.resolve(baseDir, config.journal?.path ?? schemaDefault<string>('Journal', 'path')),
       retentionDays: config.journal?.retentionDays ?? schemaDefault<number>('Journal', 'retentionDays'),

@@ -8,6 +8,7 @@ interface SchemaNode {
 }
 interface RootSchema {
   definitions: Record<string, SchemaNode>;
+  properties: Record<string, SchemaNode>;
 }
 
 let cached: RootSchema | undefined;
@@ -29,5 +30,12 @@ export function schemaDefault<T>(definition: string, property: string): T {
   if (node === undefined || !('default' in node)) {
     throw new Error(`schema has no default for ${definition}.${property}`);
   }
+  return node.default as T;
+}
+
+/** Default of a top-level property: `rootDefault('dataDirectory')`. */
+export function rootDefault<T>(property: string): T {
+  const node = configSchema().properties[property];
+  if (node === undefined || !('default' in node)) throw new Error(`schema has no default for ${property}`);
   return node.default as T;
 }

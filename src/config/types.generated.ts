@@ -28,6 +28,10 @@ export interface SbsyncConfig {
    */
   users?: User[];
   journal?: Journal;
+  /**
+   * Where sbsync keeps its working files: incremental state, locks, upload spool (relative to this file).
+   */
+  dataDirectory?: string;
 }
 /**
  * Where publications go: an https:// portal, or file:DIR for a local directory in the portal's store layout.

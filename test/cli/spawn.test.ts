@@ -47,13 +47,13 @@ describe('built binary', () => {
     const r = sbsync(['check']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('sbsync.yaml:3:12 error: portal.retries: must be an integer (found "lots")');
-    expect(r.stderr).toContain('sbsync.yaml:5:13 error: companies[0].code:');
+    expect(r.stderr).toContain('sbsync.yaml:5:11 error: companies[0].code:');
     expect(r.stdout).toContain('✗ Config file');
   });
 
   test('an unknown flag exits 2; --json errors are one JSON document on stdout', () => {
     expect(sbsync(['check', '--nope']).code).toBe(2);
-    const r = sbsync(['publish', '--json', '--config', 'missing.yaml']);
+    const r = sbsync(['config', 'validate', '--json', '--config', 'missing.yaml']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: 1, ok: false, error: { code: 'config' } });
   });

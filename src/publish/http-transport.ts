@@ -1,0 +1,141 @@
+/** The `https://` transport: the portal protocol (docs/portal-protocol.md) over HTTP with undici. */
+import { createReadStream } from 'node:fs';
+import type { Dispatcher } from 'undici';
+import { AuthError, OperationError } from '../errors.js';
+import type { ResolvedPortal } from '../config/resolve.js';
+import type { CommitInput, OpenedPublication, OpenPublicationInput, PortalService, PortalUser, PublicationManifest, UploadedDataset } from '../portal/store.js';
+import { httpRequest, PortalHttpError, type HttpDeps, type HttpRequest } from './http.js';
+import type { PortalTransport } from './transport.js';
+
+export interface HttpTransportDeps extends Omit<HttpDeps, 'timeoutMs' | 'retry' | 'dispatcher'> {
+  dispatcher: Dispatcher;
+  /** Backoff base for retries; tests shorten it. */
+  baseDelayMs?: number;
+}
+
+const enc = encodeURIComponent;
+
+export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportDeps): PortalTransport {
+  const base = portal.url.replace(/\/+$/, '');
+  const http: HttpDeps = {
+    ...deps,
+    timeoutMs: portal.timeoutSeconds * 1000,
+    retry: { retries: portal.retries, baseDelayMs: deps.baseDelayMs ?? 1000, maxDelayMs: 60_000 },
+  };
+  const tokens = new Map<PortalService, string>();
+  /** Company and service of each publication this run opened: its token authorises the follow-up requests. */
+  const opened = new Map<string, { company: string; service: PortalService }>();
+
+  const call = async (service: PortalService | undefined, req: Omit<HttpRequest, 'url'> & { path: string }) => {
+    const headers: Record<string, string> = { ...req.headers };
+    if (service) {
+      const token = tokens.get(service) ?? (await authenticate(service));
+      headers.authorization = `Bearer ${token}`;
+    }
+    return httpRequest({ ...req, url: `${base}${req.path}`, headers }, http);
+  };
+
+  async function authenticate(service: PortalService): Promise<string> {
+    const body =
+      service === 'data-manager'
+        ? portal.dataManager && { sageId: portal.dataManager.sageId, password: portal.dataManager.password }
+        : portal.businessMobile && { customerNumber: portal.businessMobile.customerNumber, password: portal.businessMobile.password };
+    if (!body) {
+      const key = service === 'data-manager' ? 'dataManager' : 'businessMobile';
+      throw new AuthError(`no ${service} credentials for ${base}`, { hint: `Add portal.${key} to the config.` });
+    }
+    let response;
+    try {
+      response = await httpRequest({ method: 'POST', url: `${base}/v1/auth/${service}`, json: body }, http);
+    } catch (error) {
+      if (error instanceof AuthError) {
+        const who = 'sageId' in body ? `Sage ID ${body.sageId}` : `customer number ${body.customerNumber}`;
+        throw new AuthError(`the portal ${base} refused the ${service} login for ${who}`, {
+          hint: `Check portal.${service === 'data-manager' ? 'dataManager' : 'businessMobile'} in the config (the password is wrong, or the account is unknown to the portal).`,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const token = (response.json as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string') throw new OperationError(`the portal ${base} answered the ${service} login without a token`);
+    tokens.set(service, token);
+    return token;
+  }
+
+  const openedBy = (publicationId: string) => {
+    const entry = opened.get(publicationId);
+    if (!entry) throw new OperationError(`publication ${publicationId} was not opened by this run`);
+    return entry;
+  };
+  const serviceFor = (publicationId: string): PortalService => openedBy(publicationId).service;
+
+  const currentPublication = async (company: string, service: PortalService) => {
+    const r = await call(service, { method: 'GET', path: `/v1/companies/${enc(company)}/${service}/publication`, accept: [404] });
+    return r.status === 404 ? undefined : (r.json as PublicationManifest);
+  };
+
+  return {
+    address: base,
+    async authenticate(service) {
+      await authenticate(service);
+    },
+    async openPublication(input: OpenPublicationInput) {
+      const r = await call(input.service, {
+        method: 'POST',
+        path: `/v1/companies/${enc(input.company)}/${input.service}/publications`,
+        json: { mode: input.mode ?? 'full', basePublicationId: input.basePublicationId ?? null, meta: input.meta ?? {} },
+      });
+      const publication = r.json as OpenedPublication;
+      opened.set(publication.publicationId, { company: input.company, service: input.service });
+      return publication;
+    },
+    async upload(publicationId, dataset, part = 'rows') {
+      const r = await call(serviceFor(publicationId), {
+        method: 'PUT',
+        path: `/v1/publications/${enc(publicationId)}/datasets/${enc(dataset.name)}${part === 'deletions' ? '?part=deletions' : ''}`,
+        headers: {
+          'content-type': 'application/x-ndjson',
+          'content-encoding': 'gzip',
+          'content-length': String(dataset.storedBytes),
+          'x-sbsync-rows': String(dataset.rows),
+          'x-sbsync-sha256': dataset.sha256,
+        },
+        // A fresh stream per attempt: a retried upload re-sends the same spooled bytes.
+        body: () => createReadStream(dataset.file),
+      });
+      return r.json as UploadedDataset;
+    },
+    async commit(publicationId, input: CommitInput) {
+      const { company, service } = openedBy(publicationId);
+      try {
+        const r = await call(service, { method: 'POST', path: `/v1/publications/${enc(publicationId)}/commit`, json: input });
+        return r.json as PublicationManifest;
+      } catch (error) {
+        // A commit whose answer was lost and was retried finds the publication already committed: that is success.
+        if (error instanceof PortalHttpError && error.status === 409 && error.portalCode === 'already-committed') {
+          const current = await currentPublication(company, service);
+          if (current?.publicationId === publicationId) return current;
+        }
+        throw error;
+      }
+    },
+    async abort(publicationId) {
+      await call(serviceFor(publicationId), { method: 'DELETE', path: `/v1/publications/${enc(publicationId)}`, accept: [404] });
+    },
+    currentPublication,
+    async unpublish(company, service) {
+      await call(service, { method: 'DELETE', path: `/v1/companies/${enc(company)}/${service}/publication`, accept: [404] });
+    },
+    async removeCompany(company) {
+      const service: PortalService = portal.dataManager ? 'data-manager' : 'business-mobile';
+      await call(service, { method: 'DELETE', path: `/v1/companies/${enc(company)}`, accept: [404] });
+    },
+    async putUsers(users: PortalUser[]) {
+      await call('business-mobile', { method: 'PUT', path: '/v1/users', json: { users } });
+    },
+    async close() {
+      tokens.clear();
+    },
+  };
+}
