@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { AuthError, OperationError } from '../errors.js';
 import type { ResolvedPortal } from '../config/resolve.js';
 import type { CommitInput, OpenedPublication, OpenPublicationInput, PortalService, PortalUser, PublicationManifest, UploadedDataset } from '../portal/store.js';
+import { HEADER_ROWS, HEADER_SHA256, NDJSON_CONTENT_TYPE, portalPaths } from '../portal/protocol.js';
 import { httpRequest, PortalHttpError, type HttpDeps, type HttpRequest } from './http.js';
 import type { PortalTransport } from './transport.js';
 
@@ -12,8 +13,6 @@ export interface HttpTransportDeps extends Omit<HttpDeps, 'timeoutMs' | 'retry' 
   /** Backoff base for retries; tests shorten it. */
   baseDelayMs?: number;
 }
-
-const enc = encodeURIComponent;
 
 export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportDeps): PortalTransport {
   const base = portal.url.replace(/\/+$/, '');
@@ -46,7 +45,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     }
     let response;
     try {
-      response = await httpRequest({ method: 'POST', url: `${base}/v1/auth/${service}`, json: body }, http);
+      response = await httpRequest({ method: 'POST', url: `${base}${portalPaths.auth(service)}`, json: body }, http);
     } catch (error) {
       if (error instanceof AuthError) {
         const who = 'sageId' in body ? `Sage ID ${body.sageId}` : `customer number ${body.customerNumber}`;
@@ -71,7 +70,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
   const serviceFor = (publicationId: string): PortalService => openedBy(publicationId).service;
 
   const currentPublication = async (company: string, service: PortalService) => {
-    const r = await call(service, { method: 'GET', path: `/v1/companies/${enc(company)}/${service}/publication`, accept: [404] });
+    const r = await call(service, { method: 'GET', path: portalPaths.currentPublication(company, service), accept: [404] });
     return r.status === 404 ? undefined : (r.json as PublicationManifest);
   };
 
@@ -83,7 +82,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     async openPublication(input: OpenPublicationInput) {
       const r = await call(input.service, {
         method: 'POST',
-        path: `/v1/companies/${enc(input.company)}/${input.service}/publications`,
+        path: portalPaths.openPublication(input.company, input.service),
         json: { mode: input.mode ?? 'full', basePublicationId: input.basePublicationId ?? null, meta: input.meta ?? {} },
       });
       const publication = r.json as OpenedPublication;
@@ -93,13 +92,13 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     async upload(publicationId, dataset, part = 'rows') {
       const r = await call(serviceFor(publicationId), {
         method: 'PUT',
-        path: `/v1/publications/${enc(publicationId)}/datasets/${enc(dataset.name)}${part === 'deletions' ? '?part=deletions' : ''}`,
+        path: part === 'deletions' ? portalPaths.deletions(publicationId, dataset.name) : portalPaths.dataset(publicationId, dataset.name),
         headers: {
-          'content-type': 'application/x-ndjson',
+          'content-type': NDJSON_CONTENT_TYPE,
           'content-encoding': 'gzip',
           'content-length': String(dataset.storedBytes),
-          'x-sbsync-rows': String(dataset.rows),
-          'x-sbsync-sha256': dataset.sha256,
+          [HEADER_ROWS]: String(dataset.rows),
+          [HEADER_SHA256]: dataset.sha256,
         },
         // A fresh stream per attempt: a retried upload re-sends the same spooled bytes.
         body: () => createReadStream(dataset.file),
@@ -109,7 +108,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     async commit(publicationId, input: CommitInput) {
       const { company, service } = openedBy(publicationId);
       try {
-        const r = await call(service, { method: 'POST', path: `/v1/publications/${enc(publicationId)}/commit`, json: input });
+        const r = await call(service, { method: 'POST', path: portalPaths.commit(publicationId), json: input });
         return r.json as PublicationManifest;
       } catch (error) {
         // A commit whose answer was lost and was retried finds the publication already committed: that is success.
@@ -121,18 +120,18 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
       }
     },
     async abort(publicationId) {
-      await call(serviceFor(publicationId), { method: 'DELETE', path: `/v1/publications/${enc(publicationId)}`, accept: [404] });
+      await call(serviceFor(publicationId), { method: 'DELETE', path: portalPaths.publication(publicationId), accept: [404] });
     },
     currentPublication,
     async unpublish(company, service) {
-      await call(service, { method: 'DELETE', path: `/v1/companies/${enc(company)}/${service}/publication`, accept: [404] });
+      await call(service, { method: 'DELETE', path: portalPaths.currentPublication(company, service), accept: [404] });
     },
     async removeCompany(company) {
       const service: PortalService = portal.dataManager ? 'data-manager' : 'business-mobile';
-      await call(service, { method: 'DELETE', path: `/v1/companies/${enc(company)}`, accept: [404] });
+      await call(service, { method: 'DELETE', path: portalPaths.company(company), accept: [404] });
     },
     async putUsers(users: PortalUser[]) {
-      await call('business-mobile', { method: 'PUT', path: '/v1/users', json: { users } });
+      await call('business-mobile', { method: 'PUT', path: portalPaths.users(), json: { users } });
     },
     async close() {
       tokens.clear();

@@ -1,0 +1,250 @@
+/**
+ * Streaming checks and rewrites of gzip NDJSON datasets, in constant memory whatever their size.
+ *
+ * A dataset's identity is the SHA-256 of its *decoded* NDJSON bytes: gzip output differs between
+ * implementations and levels, the data does not. Its row count is its number of lines; every line is one
+ * JSON object — or one JSON array of values in the order of the dataset's `meta.columns`, the compact form
+ * raw tables use — terminated by `\n` (a `\r` before it is tolerated), with no blank lines.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createGunzip, createGzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { PortalStoreError } from './errors.js';
+import { writeAll } from './files.js';
+
+export interface NdjsonDigest {
+  rows: number;
+  sha256: string;
+  /** Decoded NDJSON bytes. */
+  bytes: number;
+}
+
+export interface NdjsonLimits {
+  /** Largest decoded dataset accepted (guards against gzip bombs). */
+  maxDecodedBytes: number;
+  /** Largest single line (one row) accepted. */
+  maxLineBytes: number;
+}
+
+export type JsonObject = Record<string, unknown>;
+/** One NDJSON row: an object, or an array of values in the order of the dataset's `meta.columns`. */
+export type NdjsonRow = JsonObject | unknown[];
+
+const NEWLINE = 0x0a;
+
+function isRow(value: unknown): value is NdjsonRow {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Consumes decoded NDJSON bytes: hashes them, counts and parses lines, enforces limits. */
+export class NdjsonVerifier {
+  private readonly hash: Hash = createHash('sha256');
+  private rows = 0;
+  private bytes = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    /** What the data is, for messages: `dataset "treasury"`. */
+    private readonly what: string,
+    private readonly limits: NdjsonLimits,
+    /** Called with each parsed row and its raw line (without the newline). */
+    private readonly onRow?: (row: NdjsonRow, line: Buffer, lineNumber: number) => void,
+  ) {}
+
+  update(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limits.maxDecodedBytes) {
+      throw new PortalStoreError(
+        'too-large',
+        `${this.what} is larger than ${this.limits.maxDecodedBytes} bytes once decoded.`,
+        'dataset-too-large',
+      );
+    }
+    this.hash.update(chunk);
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      this.addPending(chunk.subarray(start, end));
+      this.completeLine();
+      start = end + 1;
+    }
+    if (start < chunk.length) this.addPending(chunk.subarray(start));
+  }
+
+  /** The digest; throws when the data does not end with a newline. */
+  finish(): NdjsonDigest {
+    if (this.pendingBytes > 0) {
+      throw new PortalStoreError(
+        'verification',
+        `${this.what} does not end with a newline: every NDJSON row must end with "\\n".`,
+        'invalid-ndjson',
+      );
+    }
+    return { rows: this.rows, sha256: this.hash.digest('hex'), bytes: this.bytes };
+  }
+
+  private addPending(part: Buffer): void {
+    this.pendingBytes += part.length;
+    if (this.pendingBytes > this.limits.maxLineBytes) {
+      throw new PortalStoreError(
+        'too-large',
+        `Row ${this.rows + 1} of ${this.what} is longer than ${this.limits.maxLineBytes} bytes.`,
+        'line-too-long',
+      );
+    }
+    // Copy: the chunk's memory may be reused by the decoder once we return.
+    if (part.length > 0) this.pending.push(Buffer.from(part));
+  }
+
+  private completeLine(): void {
+    const line =
+      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.rows++;
+    let row: unknown;
+    try {
+      row = JSON.parse(line.toString('utf8'));
+    } catch {
+      row = undefined;
+    }
+    if (!isRow(row)) {
+      throw new PortalStoreError(
+        'verification',
+        `Row ${this.rows} of ${this.what} is not a JSON object or array on one line.`,
+        'invalid-ndjson',
+      );
+    }
+    this.onRow?.(row, line, this.rows);
+  }
+}
+
+/**
+ * Remembers the first error our own pipeline stages threw. When a stage throws, Node 20's pipeline()
+ * may reject with the AbortError it destroyed the other streams with instead: `rethrow` restores ours.
+ */
+export class StageErrors {
+  private first: unknown;
+  private seen = false;
+
+  record(error: unknown): never {
+    if (!this.seen) {
+      this.seen = true;
+      this.first = error;
+    }
+    throw error;
+  }
+
+  rethrow(error: unknown): never {
+    throw this.seen ? this.first : error;
+  }
+}
+
+/** Decodes a gzip file and feeds it to `verifier`, returning the digest. */
+export async function verifyGzipFile(handle: FileHandle, verifier: NdjsonVerifier): Promise<NdjsonDigest> {
+  const errors = new StageErrors();
+  await pipeline(
+    handle.createReadStream({ autoClose: false, start: 0 }),
+    createGunzip(),
+    async (decoded: AsyncIterable<Buffer>) => {
+      try {
+        for await (const chunk of decoded) verifier.update(chunk);
+      } catch (error) {
+        errors.record(error);
+      }
+    },
+  ).catch((error: unknown) => errors.rethrow(error));
+  return verifier.finish();
+}
+
+/** The lines (without their newline) of a gzip NDJSON file, read in constant memory. */
+export async function* gzipLines(handle: FileHandle): AsyncGenerator<Buffer> {
+  const decoded = handle.createReadStream({ autoClose: false, start: 0 }).pipe(createGunzip());
+  let pending: Buffer[] = [];
+  try {
+    for await (const chunk of decoded as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+        pending.push(chunk.subarray(start, end));
+        yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+        pending = [];
+        start = end + 1;
+      }
+      if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
+    }
+  } finally {
+    decoded.destroy();
+  }
+}
+
+/**
+ * Writes NDJSON lines gzip-compressed to `handle`, returning the digest of the decoded bytes and the
+ * number of bytes written. The caller syncs and closes the handle.
+ */
+export async function writeGzipLines(
+  handle: FileHandle,
+  lines: AsyncIterable<Buffer>,
+): Promise<NdjsonDigest & { storedBytes: number }> {
+  const hash = createHash('sha256');
+  let rows = 0;
+  let bytes = 0;
+  let storedBytes = 0;
+  const newline = Buffer.from('\n');
+  const errors = new StageErrors();
+  async function* plain(): AsyncGenerator<Buffer> {
+    try {
+      for await (const line of lines) {
+        const withNewline = Buffer.concat([line, newline]);
+        hash.update(withNewline);
+        rows++;
+        bytes += withNewline.length;
+        yield withNewline;
+      }
+    } catch (error) {
+      errors.record(error);
+    }
+  }
+  await pipeline(plain(), createGzip(), async (compressed: AsyncIterable<Buffer>) => {
+    try {
+      for await (const chunk of compressed) {
+        await writeAll(handle, chunk);
+        storedBytes += chunk.length;
+      }
+    } catch (error) {
+      errors.record(error);
+    }
+  }).catch((error: unknown) => errors.rethrow(error));
+  return { rows, sha256: hash.digest('hex'), bytes, storedBytes };
+}
+
+/** The identity of a row under `keys`: the JSON of its key values in key order. */
+/** Column names from a dataset's `meta.columns` (names, or `{name}` objects), for rows written as arrays. */
+export function columnNamesOf(meta: JsonObject | undefined): string[] | undefined {
+  const columns = meta?.columns;
+  if (!Array.isArray(columns)) return undefined;
+  const names = columns.map((c: unknown) => (typeof c === 'string' ? c : typeof (c as { name?: unknown })?.name === 'string' ? (c as { name: string }).name : undefined));
+  return names.every((n): n is string => n !== undefined) ? names : undefined;
+}
+
+export function rowKey(row: NdjsonRow, keys: readonly string[], what: string, lineNumber: number, columns?: readonly string[]): string {
+  const values = keys.map((key) => {
+    let value: unknown;
+    if (Array.isArray(row)) {
+      const index = columns?.indexOf(key) ?? -1;
+      if (index < 0) {
+        throw new PortalStoreError('verification', `Row ${lineNumber} of ${what} is an array but the dataset's meta.columns does not name the key column "${key}".`, 'missing-key');
+      }
+      value = row[index];
+    } else value = row[key];
+    if (value === undefined || value === null) {
+      throw new PortalStoreError(
+        'verification',
+        `Row ${lineNumber} of ${what} has no value for key column "${key}".`,
+        'missing-key',
+      );
+    }
+    return value;
+  });
+  return JSON.stringify(values);
+}
