@@ -25,4 +25,6 @@ export interface Deps {
   /** Absolute path of the installed package (for config.example.yaml, the schema, docs). */
   packageRoot: string;
   version: string;
+  /** This process id (recorded in run locks and the journal). */
+  pid: number;
 }

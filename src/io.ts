@@ -11,7 +11,8 @@ export interface TextSink {
 
 export interface Terminal {
   stdout: TextSink & { isTTY?: boolean; columns?: number };
-  stderr: TextSink & { isTTY?: boolean };
+  /** On a terminal this is the real stream, which the spinner (ora) draws on. */
+  stderr: TextSink & { isTTY?: boolean; stream?: NodeJS.WritableStream };
   stdinIsTTY: boolean;
 }
 

@@ -42,7 +42,11 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     platform: process.platform,
     homeDir: os.homedir(),
-    terminal: { stdout: process.stdout, stderr: process.stderr, stdinIsTTY: process.stdin.isTTY === true },
+    terminal: {
+      stdout: process.stdout,
+      stderr: { write: (text: string) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, stream: process.stderr },
+      stdinIsTTY: process.stdin.isTTY === true,
+    },
     clock: { now: () => new Date() },
     readTextFile: (file) => readFile(file, 'utf8'),
     fileExists: async (file) => access(file).then(() => true, () => false),
@@ -50,6 +54,7 @@ export async function main(): Promise<void> {
     signal: interruption.signal,
     packageRoot,
     version: packageJson.version,
+    pid: process.pid,
   };
   const code = await runCli(process.argv.slice(2), deps);
   process.off('SIGINT', onSignal);

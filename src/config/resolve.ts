@@ -206,6 +206,9 @@ export function resolveConfig(config: SbsyncConfig, file: string, baseDir: strin
   if (config.proxy && proxy.mode === 'manual') {
     const url = proxyUrl(config.proxy);
     if (url !== undefined) proxy.url = url;
+  }
+  // Credentials also serve a proxy found by `system` (environment, Windows settings, PAC) that carries none.
+  if (config.proxy && proxy.mode !== 'none') {
     if (config.proxy.user !== undefined) proxy.user = config.proxy.user;
     if (config.proxy.password !== undefined) proxy.password = config.proxy.password;
   }

@@ -19,9 +19,15 @@ export interface RuleProblem {
 
 type Rule = (config: SbsyncConfig, report: (problem: RuleProblem) => void) => void;
 
+/** Device names Windows reserves: the portal store keeps one folder per company and must stay copyable to Windows. */
+const WINDOWS_RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])$/;
+
 const uniqueCompanyCodes: Rule = (config, report) => {
   const seen = new Map<string, number>();
   config.companies.forEach((company, index) => {
+    if (WINDOWS_RESERVED.test(company.code)) {
+      report({ severity: 'error', path: ['companies', index, 'code'], message: `${company.code} is a device name reserved by Windows and cannot name a company folder`, expected: 'another code, e.g. ' + company.code + '1' });
+    }
     const first = seen.get(company.code);
     if (first === undefined) seen.set(company.code, index);
     else report({ severity: 'error', path: ['companies', index, 'code'], message: `company code ${company.code} is already used by companies[${first}]`, expected: 'a code used once' });
@@ -151,8 +157,12 @@ const proxy: Rule = (config, report) => {
       report({ severity: 'error', path: ['proxy'], key: p.user === undefined ? 'password' : 'user', message: 'proxy authentication needs both user and password' });
     }
   } else {
-    for (const key of ['url', 'host', 'port', 'user', 'password'] as const) {
+    const ignored = p.mode === 'system' ? (['url', 'host', 'port'] as const) : (['url', 'host', 'port', 'user', 'password'] as const);
+    for (const key of ignored) {
       if (p[key] !== undefined) report({ severity: 'warning', path: ['proxy'], key, message: `${key} is ignored with mode: ${p.mode} (it applies to mode: manual)` });
+    }
+    if (p.mode === 'system' && (p.user === undefined) !== (p.password === undefined)) {
+      report({ severity: 'error', path: ['proxy'], key: p.user === undefined ? 'password' : 'user', message: 'proxy authentication needs both user and password' });
     }
   }
 };

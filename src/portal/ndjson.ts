@@ -192,15 +192,27 @@ export async function writeGzipLines(
   let storedBytes = 0;
   const newline = Buffer.from('\n');
   const errors = new StageErrors();
+  // Lines are handed to gzip in ~256 KiB batches: one zlib job (on the thread pool) per line would cost
+  // more than the compression itself.
   async function* plain(): AsyncGenerator<Buffer> {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = () => {
+      const chunk = Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      hash.update(chunk);
+      bytes += chunk.length;
+      return chunk;
+    };
     try {
       for await (const line of lines) {
-        const withNewline = Buffer.concat([line, newline]);
-        hash.update(withNewline);
+        batch.push(line, newline);
+        batchBytes += line.length + 1;
         rows++;
-        bytes += withNewline.length;
-        yield withNewline;
+        if (batchBytes >= 256 * 1024) yield flush();
       }
+      if (batchBytes > 0) yield flush();
     } catch (error) {
       errors.record(error);
     }

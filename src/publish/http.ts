@@ -4,7 +4,7 @@
  * none on other 4xx, and failures translated into messages that say what to do.
  */
 import { request, type Dispatcher } from 'undici';
-import { AuthError, InterruptedError, PortalError } from '../errors.js';
+import { AuthError, InterruptedError, PortalError, type SbsyncError } from '../errors.js';
 
 export interface RetryPolicy {
   retries: number;
@@ -25,6 +25,8 @@ export interface HttpDeps {
   onRetry?: (info: { method: string; url: string; attempt: number; delayMs: number; reason: string }) => void;
   /** Describes the route to the portal for messages ("through proxy http://proxy:3128 (from HTTPS_PROXY)"). */
   route?: string;
+  /** Turns a failure caused by the proxy into an error naming the proxy (refused credentials, unreachable). */
+  translateProxyError?: (error: unknown) => SbsyncError | undefined;
 }
 
 export interface HttpRequest {
@@ -168,6 +170,9 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
       if (error instanceof PortalError || error instanceof AuthError) throw error;
       if (deps.signal?.aborted) throw new InterruptedError(`interrupted during ${what}`, { cause: error });
       const code = errorCode(error);
+      // A proxy refusing the credentials will refuse them again: no retry. An unreachable proxy is retried first.
+      const proxyError = deps.translateProxyError?.(error);
+      if (proxyError && (proxyError instanceof AuthError || !code || !NETWORK_CODES.has(code) || attempt >= deps.retry.retries)) throw proxyError;
       if (code && TLS_CODES.has(code)) {
         throw new PortalError(`TLS failure talking to ${req.url}${via}: ${code}`, {
           hint: 'A corporate proxy or antivirus may intercept HTTPS with its own certificate authority: export its root certificate (PEM) and set NODE_EXTRA_CA_CERTS to that file.',

@@ -42,6 +42,7 @@ export function createTestDeps(options: TestDepsOptions, sink: { stdout: string[
     signal: options.signal ?? new AbortController().signal,
     packageRoot: PACKAGE_ROOT,
     version: '0.0.0-test',
+    pid: process.pid,
   };
 }
 

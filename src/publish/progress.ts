@@ -1,0 +1,56 @@
+/**
+ * Progress of a long run: a spinner line on a terminal (ora, on stderr), plain verbose log lines otherwise
+ * (Task Scheduler, redirected output), nothing with --quiet or --json.
+ */
+import ora, { type Ora } from 'ora';
+import type { IO } from '../io.js';
+import type { Logger } from '../logger.js';
+
+export interface Progress {
+  /** The current step; on a terminal it replaces the spinner text. */
+  update(text: string): void;
+  /** A step finished: printed as a line (✓/⚠/✗) above the spinner. */
+  done(kind: 'ok' | 'warn' | 'fail', text: string): void;
+  stop(): void;
+}
+
+export function createProgress(io: IO, logger: Logger, stream?: NodeJS.WritableStream): Progress {
+  const c = io.chalk;
+  const symbol = { ok: c.green('✓'), warn: c.yellow('⚠'), fail: c.red('✗') };
+  let spinner: Ora | undefined;
+  if (io.interactive && stream) {
+    spinner = ora({ stream, isEnabled: true, discardStdin: false, color: 'cyan' });
+  }
+  let lastUpdate = 0;
+  return {
+    update(text) {
+      if (spinner) {
+        // Redraws are cheap but not free: at most ~12 a second.
+        const now = Date.now();
+        if (now - lastUpdate < 80 && spinner.isSpinning) return;
+        lastUpdate = now;
+        spinner.text = text;
+        if (!spinner.isSpinning) spinner.start();
+      } else logger.verbose(text);
+    },
+    done(kind, text) {
+      if (spinner) spinner.stopAndPersist({ symbol: symbol[kind], text });
+      else if (kind === 'fail') logger.info(`${symbol.fail} ${text}`);
+      else logger.info(`${symbol[kind]} ${text}`);
+    },
+    stop() {
+      spinner?.stop();
+    },
+  };
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

@@ -1,0 +1,592 @@
+/**
+ * A publication run: for each selected company, under its lock — consistency checks, then Business Mobile
+ * views and Data Manager tables, each extracted → spooled (gzip NDJSON) → uploaded → committed atomically.
+ * One company failing never stops the others; Data Manager's incremental state advances only after the
+ * portal committed; Ctrl-C aborts the open publication and leaves the previous one in place.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedCompany, ResolvedConfig } from '../config/resolve.js';
+import { publishedViewIds, usesService } from '../config/resolve.js';
+import { ExitCode, InterruptedError, isSbsyncError, UsageError } from '../errors.js';
+import { findView, type ViewGroup } from '../extract/views/catalog.js';
+import type { SqlSource } from '../extract/source.js';
+import { openCompanySource, type SageModule } from '../extract/open-source.js';
+import type { Journal, JournalEvent } from '../journal/index.js';
+import type { Logger } from '../logger.js';
+import type { PortalUser } from '../portal/store.js';
+import type { ConsistencyWarning } from '../extract/checks/checks.js';
+import { acquireRunLock } from './run-lock.js';
+import { removeSpool, spoolDataset, type SpooledDataset } from './spool.js';
+import { formatBytes, formatCount, type Progress } from './progress.js';
+import type { Connection } from './connect.js';
+import type { PortalTransport } from './transport.js';
+
+export type ServiceKey = 'data-manager' | 'business-mobile';
+
+export interface PublishRunOptions {
+  companies: string[];
+  service?: ServiceKey;
+  views: string[];
+  full: boolean;
+  dryRun: boolean;
+  asOf: string;
+  strict: boolean;
+}
+
+export interface ErrorReport {
+  code: string;
+  message: string;
+  hint?: string;
+  exitCode: number;
+}
+
+export interface DatasetReport {
+  name: string;
+  rows: number;
+  deleted?: number;
+  /** Decoded NDJSON bytes. */
+  bytes: number;
+  /** Gzip bytes sent. */
+  storedBytes: number;
+}
+
+export interface ServiceReport {
+  service: ServiceKey;
+  status: 'published' | 'up-to-date' | 'dry-run' | 'failed';
+  mode?: 'full' | 'incremental';
+  publicationId?: string;
+  datasets: DatasetReport[];
+  durationMs: number;
+  error?: ErrorReport;
+}
+
+export interface CompanyReport {
+  company: string;
+  name: string;
+  /** ✓ published, ⚠ published with consistency warnings, ✗ failed (the seed's symbols). */
+  status: 'published' | 'warnings' | 'failed' | 'dry-run';
+  services: ServiceReport[];
+  warnings: { count: number; items: ConsistencyWarning[] };
+  error?: ErrorReport;
+  durationMs: number;
+}
+
+export interface PublishResult {
+  runId: string;
+  dryRun: boolean;
+  asOf: string;
+  portal: string;
+  route?: string;
+  companies: CompanyReport[];
+  users?: { pushed: number };
+  totals: { rows: number; bytes: number; storedBytes: number; durationMs: number };
+  exitCode: number;
+}
+
+export interface PublishDeps {
+  config: ResolvedConfig;
+  /** Opens the portal (not called for a dry run). */
+  connect: () => Promise<Connection>;
+  journal: Journal;
+  logger: Logger;
+  progress: Progress;
+  signal: AbortSignal;
+  now: () => Date;
+  pid: number;
+  /** Hashes a mobile user's password (scrypt, salted). */
+  hashPassword: (password: string) => Promise<string>;
+}
+
+const WARNINGS_KEPT = 20;
+
+export function errorReport(error: unknown): ErrorReport {
+  if (isSbsyncError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), exitCode: error.exitCode };
+  return { code: 'bug', message: error instanceof Error ? error.message : String(error), exitCode: ExitCode.bug };
+}
+
+export function selectCompanies(config: ResolvedConfig, codes: readonly string[], service: ServiceKey | undefined): ResolvedCompany[] {
+  for (const code of codes) {
+    if (!config.companies.some((c) => c.code === code)) {
+      throw new UsageError(`--company ${code}: no such company in the config`, { hint: `Companies: ${config.companies.map((c) => c.code).join(', ')}.` });
+    }
+  }
+  const chosen = codes.length > 0 ? config.companies.filter((c) => codes.includes(c.code)) : [...config.companies];
+  const publishing = chosen.filter((c) => servicesOf(c, service).length > 0);
+  if (publishing.length === 0) {
+    throw new UsageError(`nothing to publish: ${codes.length > 0 ? codes.join(', ') : 'no company'} publishes ${service ?? 'any service'}`, {
+      hint: 'Enable the service under companies[].services in the config.',
+    });
+  }
+  return publishing;
+}
+
+function servicesOf(company: ResolvedCompany, only: ServiceKey | undefined): ServiceKey[] {
+  const services: ServiceKey[] = [];
+  if (usesService(company, 'businessMobile') && only !== 'data-manager') services.push('business-mobile');
+  if (usesService(company, 'dataManager') && only !== 'business-mobile') services.push('data-manager');
+  return services;
+}
+
+/** The sources of a company, opened lazily: one database, or separate accounting and commercial ones. */
+class CompanySources {
+  readonly #opened = new Map<string, Promise<SqlSource>>();
+  constructor(
+    private readonly company: ResolvedCompany,
+    private readonly today: string,
+  ) {}
+
+  get(module: SageModule): Promise<SqlSource> {
+    const s = this.company.source;
+    const key = s.type === 'sqlserver' && s.accountingDatabase !== s.commercialDatabase ? module : 'single';
+    let source = this.#opened.get(key);
+    if (!source) {
+      source = openCompanySource(this.company, module, { demoToday: this.today });
+      this.#opened.set(key, source);
+    }
+    return source;
+  }
+
+  async close(): Promise<void> {
+    for (const source of this.#opened.values()) await source.then((s) => s.close(), () => undefined);
+  }
+}
+
+export async function publish(options: PublishRunOptions, deps: PublishDeps): Promise<PublishResult> {
+  const { config, journal, logger } = deps;
+  const started = deps.now().getTime();
+  const companies = selectCompanies(config, options.companies, options.service);
+  await journal.write({
+    level: 'info',
+    event: 'run-start',
+    message: `${options.dryRun ? 'Dry run' : 'Publication'} of ${companies.map((c) => c.code).join(', ')} (as of ${options.asOf})`,
+    details: { companies: companies.map((c) => c.code), dryRun: options.dryRun, full: options.full, asOf: options.asOf, ...(options.service ? { service: options.service } : {}) },
+  });
+
+  const result: PublishResult = {
+    runId: journal.runId,
+    dryRun: options.dryRun,
+    asOf: options.asOf,
+    portal: config.portal.kind === 'file' ? `file:${config.portal.directory}` : config.portal.url,
+    companies: [],
+    totals: { rows: 0, bytes: 0, storedBytes: 0, durationMs: 0 },
+    exitCode: ExitCode.ok,
+  };
+
+  let connection: Connection | undefined;
+  let connectionError: unknown;
+  if (!options.dryRun) {
+    try {
+      connection = await deps.connect();
+      result.route = connection.route;
+      logger.verbose(`portal: ${connection.transport.address} (${connection.route})`);
+    } catch (error) {
+      connectionError = error;
+    }
+  }
+  const usersPush = new UsersPush(config, deps);
+
+  try {
+    for (const company of companies) {
+      if (deps.signal.aborted) break;
+      const report = connectionError
+        ? failedCompany(company, connectionError, servicesOf(company, options.service))
+        : await publishCompany(company, options, deps, connection?.transport, usersPush);
+      if (report.error || report.services.some((s) => s.error)) {
+        const error = report.error ?? report.services.find((s) => s.error)!.error!;
+        await journal.write({ level: 'error', event: 'publication-failed', company: company.code, message: error.message, details: { ...(error.hint ? { hint: error.hint } : {}), code: error.code } });
+      }
+      result.companies.push(report);
+    }
+  } finally {
+    await connection?.transport.close().catch(() => undefined);
+  }
+  if (usersPush.pushed !== undefined) result.users = { pushed: usersPush.pushed };
+
+  for (const company of result.companies) {
+    for (const service of company.services) {
+      for (const d of service.datasets) {
+        result.totals.rows += d.rows;
+        result.totals.bytes += d.bytes;
+        result.totals.storedBytes += d.storedBytes;
+      }
+    }
+  }
+  result.totals.durationMs = deps.now().getTime() - started;
+  result.exitCode = exitCodeOf(result, options, deps.signal.aborted);
+  if (deps.signal.aborted) {
+    await journal.write({ level: 'error', event: 'interrupted', message: 'Interrupted (Ctrl-C or stop request): open publications were aborted; what was committed before stays published.' });
+  }
+  await journal.write({ level: result.exitCode === ExitCode.ok ? 'info' : 'error', event: 'run-end', message: `Finished with exit code ${result.exitCode}`, durationMs: result.totals.durationMs, details: { exitCode: result.exitCode } });
+  await journal.flush();
+  return result;
+}
+
+function exitCodeOf(result: PublishResult, options: PublishRunOptions, interrupted: boolean): number {
+  if (interrupted) return ExitCode.interrupted;
+  const failures = result.companies.flatMap((c) => [c.error, ...c.services.map((s) => s.error)]).filter((e): e is ErrorReport => e !== undefined);
+  if (failures.length > 0) return failures.every((e) => e.exitCode === ExitCode.auth) ? ExitCode.auth : ExitCode.failed;
+  if (options.strict && result.companies.some((c) => c.warnings.count > 0)) return ExitCode.warnings;
+  return ExitCode.ok;
+}
+
+function failedCompany(company: ResolvedCompany, error: unknown, services: ServiceKey[]): CompanyReport {
+  const report = errorReport(error);
+  return {
+    company: company.code,
+    name: company.name,
+    status: 'failed',
+    services: services.map((service) => ({ service, status: 'failed', datasets: [], durationMs: 0, error: report })),
+    warnings: { count: 0, items: [] },
+    durationMs: 0,
+  };
+}
+
+/** Mobile users are pushed once per run, before the first Business Mobile commit. */
+class UsersPush {
+  pushed: number | undefined;
+  #done: Promise<void> | undefined;
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly deps: PublishDeps,
+  ) {}
+
+  ensure(transport: PortalTransport): Promise<void> {
+    this.#done ??= (async () => {
+      const users: PortalUser[] = [];
+      for (const user of this.config.users) {
+        const passwordHash = user.passwordHash ?? (await this.deps.hashPassword(user.password!));
+        users.push({ login: user.login, name: user.name, passwordHash, views: { ...user.views } });
+      }
+      await transport.putUsers(users);
+      this.pushed = users.length;
+      this.deps.logger.verbose(`users: ${users.length} pushed to the portal`);
+    })();
+    return this.#done;
+  }
+}
+
+async function publishCompany(
+  company: ResolvedCompany,
+  options: PublishRunOptions,
+  deps: PublishDeps,
+  transport: PortalTransport | undefined,
+  usersPush: UsersPush,
+): Promise<CompanyReport> {
+  const started = deps.now().getTime();
+  const { journal, progress } = deps;
+  const report: CompanyReport = { company: company.code, name: company.name, status: options.dryRun ? 'dry-run' : 'published', services: [], warnings: { count: 0, items: [] }, durationMs: 0 };
+  const services = servicesOf(company, options.service);
+  const write = (event: Omit<JournalEvent, 'company'>) => journal.write({ ...event, company: company.code });
+
+  let lock;
+  try {
+    lock = await acquireRunLock(path.join(deps.config.dataDirectory, 'locks'), company.code, { runId: journal.runId, command: 'publish' }, { pid: deps.pid, now: deps.now });
+  } catch (error) {
+    report.status = 'failed';
+    report.error = errorReport(error);
+    return report;
+  }
+  const sources = new CompanySources(company, options.asOf);
+  const spoolRoot = path.join(deps.config.dataDirectory, 'spool', journal.runId, company.code);
+  try {
+    if (lock.tookOverFrom) {
+      const h = lock.tookOverFrom;
+      await write({ level: 'warning', event: 'lock-taken-over', message: `Took over the lock of a run that died (process ${h.pid}, run ${h.runId}, since ${h.since})` });
+    }
+    await write({ level: 'info', event: 'company-start', message: `${company.code} (${company.name}): ${services.join(', ')}` });
+    progress.update(`${company.code}: consistency checks`);
+
+    const warnings = await consistencyWarnings(company, options, sources);
+    report.warnings = { count: warnings.length, items: warnings.slice(0, WARNINGS_KEPT) };
+    for (const w of warnings) {
+      await write({ level: 'warning', event: 'consistency-warning', table: w.table, message: w.message, details: { code: w.code, key: w.key } });
+    }
+
+    for (const service of services) {
+      if (deps.signal.aborted) break;
+      const serviceStarted = deps.now().getTime();
+      const spoolDir = path.join(spoolRoot, service);
+      let serviceReport: ServiceReport;
+      try {
+        serviceReport =
+          service === 'business-mobile'
+            ? await publishViews(company, options, deps, transport, usersPush, sources, spoolDir)
+            : await publishTables(company, options, deps, transport, sources, spoolDir);
+      } catch (error) {
+        serviceReport = { service, status: 'failed', datasets: [], durationMs: 0, error: errorReport(deps.signal.aborted ? new InterruptedError('interrupted', { cause: error }) : error) };
+      } finally {
+        await removeSpool(spoolDir).catch(() => undefined);
+      }
+      serviceReport.durationMs = deps.now().getTime() - serviceStarted;
+      report.services.push(serviceReport);
+      const rows = serviceReport.datasets.reduce((n, d) => n + d.rows, 0);
+      const sent = serviceReport.datasets.reduce((n, d) => n + d.storedBytes, 0);
+      if (serviceReport.error) progress.done('fail', `${company.code} ${service}: ${serviceReport.error.message}`);
+      else {
+        const what = serviceReport.status === 'up-to-date' ? 'already up to date' : `${formatCount(rows)} rows, ${formatBytes(sent)}${serviceReport.mode ? ` (${serviceReport.mode})` : ''}`;
+        progress.done(warnings.length > 0 ? 'warn' : 'ok', `${company.code} ${service}: ${options.dryRun ? 'dry run, ' : ''}${what}`);
+      }
+    }
+    if (report.services.some((s) => s.error)) report.status = 'failed';
+    else if (!options.dryRun && warnings.length > 0) report.status = 'warnings';
+  } catch (error) {
+    report.status = 'failed';
+    report.error = errorReport(error);
+    progress.done('fail', `${company.code}: ${report.error.message}`);
+  } finally {
+    await sources.close();
+    await removeSpool(spoolRoot).catch(() => undefined);
+    await lock.release().catch(() => undefined);
+    report.durationMs = deps.now().getTime() - started;
+  }
+  return report;
+}
+
+function groupsOf(company: ResolvedCompany, options: PublishRunOptions): ViewGroup[] {
+  const s = company.services;
+  const groups = new Set<ViewGroup>();
+  const dm = options.service !== 'business-mobile';
+  const bm = options.service !== 'data-manager';
+  if ((dm && s.dataManager.accounting) || (bm && s.businessMobile.accountingViews)) groups.add('accounting');
+  if ((dm && s.dataManager.commercial) || (bm && s.businessMobile.commercialViews)) groups.add('commercial');
+  return [...groups];
+}
+
+async function consistencyWarnings(company: ResolvedCompany, options: PublishRunOptions, sources: CompanySources): Promise<ConsistencyWarning[]> {
+  const { runConsistencyChecks } = await import('../extract/checks/checks.js');
+  const warnings: ConsistencyWarning[] = [];
+  const groups = groupsOf(company, options);
+  const s = company.source;
+  if (s.type === 'sqlserver' && s.accountingDatabase !== s.commercialDatabase) {
+    for (const group of groups) warnings.push(...(await runConsistencyChecks(await sources.get(group), { groups: [group] })));
+  } else if (groups.length > 0) {
+    warnings.push(...(await runConsistencyChecks(await sources.get('accounting'), { groups })));
+  }
+  return warnings;
+}
+
+// ── Business Mobile ──────────────────────────────────────────────────────────────────────────────────
+
+async function publishViews(
+  company: ResolvedCompany,
+  options: PublishRunOptions,
+  deps: PublishDeps,
+  transport: PortalTransport | undefined,
+  usersPush: UsersPush,
+  sources: CompanySources,
+  spoolDir: string,
+): Promise<ServiceReport> {
+  const { computeView } = await import('../extract/views/index.js');
+  const published = publishedViewIds(company);
+  const ids = options.views.length > 0 ? published.filter((id) => options.views.includes(id)) : published;
+  if (ids.length === 0) {
+    throw new UsageError(`${company.code} publishes none of the views ${options.views.join(', ')}`, { hint: 'Check --view against the company’s businessMobile options.' });
+  }
+  const spooled: { dataset: SpooledDataset; meta: Record<string, unknown> }[] = [];
+  for (const id of ids) {
+    deps.signal.throwIfAborted();
+    deps.progress.update(`${company.code} business-mobile: view ${id}`);
+    const group = findView(id)!.group;
+    const view = await computeView(await sources.get(group), id, { asOf: options.asOf });
+    const dataset = await spoolDataset(spoolDir, id, [JSON.stringify(view)], { signal: deps.signal });
+    spooled.push({ dataset, meta: { title: view.title, group: view.group, kind: view.kind, asOf: view.asOf, currency: view.currency } });
+  }
+  const datasets = spooled.map(({ dataset }) => ({ name: dataset.name, rows: dataset.rows, bytes: dataset.bytes, storedBytes: dataset.storedBytes }));
+  if (!transport) return { service: 'business-mobile', status: 'dry-run', mode: 'full', datasets, durationMs: 0 };
+
+  await usersPush.ensure(transport);
+  await transport.authenticate('business-mobile');
+  // Publishing some views only (--view) changes those views on top of the current publication.
+  const current = options.views.length > 0 ? await transport.currentPublication(company.code, 'business-mobile') : undefined;
+  const mode = current ? 'incremental' : 'full';
+  const publicationId = await uploadAndCommit(transport, deps, company, 'business-mobile', mode, current?.publicationId ?? null, spooled.map(({ dataset, meta }) => ({ dataset, keys: ['id'], meta })));
+  for (const { dataset } of spooled) {
+    await deps.journal.write({ level: 'info', event: 'view-uploaded', company: company.code, service: 'business-mobile', view: dataset.name, message: `View ${dataset.name} published`, counts: { rows: dataset.rows }, bytes: dataset.storedBytes });
+  }
+  return { service: 'business-mobile', status: 'published', mode, publicationId, datasets, durationMs: 0 };
+}
+
+// ── Data Manager ───────────────────────────────────────────────────────────────────────────────────
+
+interface PublishedMarker {
+  publicationId: string;
+  committedAt: string;
+}
+
+/** Which portal publication the committed incremental state describes. Written last, after the states. */
+async function readMarker(stateDir: string): Promise<PublishedMarker | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(stateDir, 'publication.json'), 'utf8')) as PublishedMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMarker(stateDir: string, marker: PublishedMarker): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const file = path.join(stateDir, 'publication.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(marker)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+async function publishTables(
+  company: ResolvedCompany,
+  options: PublishRunOptions,
+  deps: PublishDeps,
+  transport: PortalTransport | undefined,
+  sources: CompanySources,
+  spoolDir: string,
+): Promise<ServiceReport> {
+  const { extractTable } = await import('../extract/raw/extract.js');
+  const { rawDatasetsOf } = await import('../extract/raw/tables.js');
+  const { loadState, commitState, discardState } = await import('../extract/state/store.js');
+  type Extraction = Awaited<ReturnType<typeof extractTable>>;
+  type Pending = NonNullable<Awaited<ReturnType<Extraction['finish']>>['pending']>;
+
+  const groups: ('accounting' | 'commercial')[] = [];
+  if (company.services.dataManager.accounting) groups.push('accounting');
+  if (company.services.dataManager.commercial) groups.push('commercial');
+  const stateDir = path.join(deps.config.dataDirectory, 'state', company.code);
+  const marker = await readMarker(stateDir);
+  if (transport) await transport.authenticate('data-manager');
+  const current = transport ? await transport.currentPublication(company.code, 'data-manager') : undefined;
+  // Incremental only when the portal still shows exactly the publication our state describes.
+  let incremental = !options.full && marker !== undefined && (transport ? current?.publicationId === marker.publicationId : true);
+
+  const datasets = rawDatasetsOf(groups);
+  const prepare = async (asIncremental: boolean): Promise<Extraction[] | undefined> => {
+    const prepared: Extraction[] = [];
+    for (const ds of datasets) {
+      const source = await sources.get(ds.group);
+      const state = asIncremental ? await loadState(stateDir, ds.table).catch(() => undefined) : undefined;
+      if (asIncremental && !state) {
+        for (const p of prepared) await p.abort();
+        return undefined;
+      }
+      const extraction = await extractTable(source, ds, state ? { mode: 'incremental', since: state } : { mode: 'full', stateDir });
+      prepared.push(extraction);
+      if (asIncremental && extraction.mode === 'full') {
+        // One table cannot be trusted incrementally (its columns changed…): publish everything in full.
+        deps.logger.verbose(`${company.code} ${ds.table}: full extraction needed (${extraction.fullReason ?? 'unknown'})`);
+        for (const p of prepared) await p.abort();
+        return undefined;
+      }
+    }
+    return prepared;
+  };
+  let extractions = incremental ? await prepare(true) : undefined;
+  if (!extractions) {
+    incremental = false;
+    extractions = (await prepare(false))!;
+  }
+
+  const uploads: { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> }[] = [];
+  const pendings: Pending[] = [];
+  const reports: DatasetReport[] = [];
+  try {
+    for (const [index, extraction] of extractions.entries()) {
+      const ds = datasets[index]!;
+      deps.signal.throwIfAborted();
+      const started = deps.now().getTime();
+      const label = `${company.code} data-manager: ${ds.table}`;
+      deps.progress.update(`${label}…`);
+      const dataset = await spoolDataset(spoolDir, ds.id, extraction.lines, {
+        signal: deps.signal,
+        onProgress: (rows) => {
+          const seconds = Math.max(0.001, (deps.now().getTime() - started) / 1000);
+          deps.progress.update(`${label} ${formatCount(rows)} rows (${formatCount(Math.round(rows / seconds))} rows/s)`);
+        },
+      });
+      const finished = await extraction.finish();
+      if (finished.pending) pendings.push(finished.pending);
+      let deletions: SpooledDataset | undefined;
+      if (finished.deleted > 0) {
+        async function* deletionLines() {
+          for await (const key of finished.deletedKeys()) yield `{"cbMarq":${key}}`;
+        }
+        deletions = await spoolDataset(spoolDir, ds.id, deletionLines(), { signal: deps.signal, fileStem: `${ds.id}.deletions` });
+      }
+      reports.push({ name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) });
+      // An incremental publication carries only the tables that changed; the portal keeps the others.
+      if (!incremental || dataset.rows > 0 || deletions) {
+        uploads.push({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
+      }
+    }
+  } catch (error) {
+    for (const p of pendings) await discardState(p).catch(() => undefined);
+    for (const e of extractions) await e.abort().catch(() => undefined);
+    throw error;
+  }
+
+  const mode = incremental ? 'incremental' : 'full';
+  if (!transport) {
+    for (const p of pendings) await discardState(p).catch(() => undefined);
+    return { service: 'data-manager', status: 'dry-run', mode, datasets: reports, durationMs: 0 };
+  }
+  if (incremental && uploads.length === 0) {
+    // Nothing changed: the portal already shows this state; committing it only moves the watermarks.
+    for (const p of pendings) await commitState(p, deps.now);
+    return { service: 'data-manager', status: 'up-to-date', mode, publicationId: current!.publicationId, datasets: reports, durationMs: 0 };
+  }
+  let publicationId: string;
+  try {
+    publicationId = await uploadAndCommit(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null, uploads);
+  } catch (error) {
+    for (const p of pendings) await discardState(p).catch(() => undefined);
+    throw error;
+  }
+  // The portal committed: now, and only now, the incremental state may advance.
+  for (const p of pendings) await commitState(p, deps.now);
+  await writeMarker(stateDir, { publicationId, committedAt: deps.now().toISOString() });
+  for (const r of reports) {
+    await deps.journal.write({ level: 'info', event: 'dataset-uploaded', company: company.code, service: 'data-manager', dataset: r.name, message: `${r.name}: ${r.rows} rows${r.deleted ? `, ${r.deleted} deleted` : ''}`, counts: { rows: r.rows, ...(r.deleted ? { deleted: r.deleted } : {}) }, bytes: r.storedBytes });
+  }
+  return { service: 'data-manager', status: 'published', mode, publicationId, datasets: reports, durationMs: 0 };
+}
+
+/** Opens a publication, uploads every dataset, commits; any failure or Ctrl-C aborts it (the previous stays). */
+async function uploadAndCommit(
+  transport: PortalTransport,
+  deps: PublishDeps,
+  company: ResolvedCompany,
+  service: ServiceKey,
+  mode: 'full' | 'incremental',
+  basePublicationId: string | null,
+  uploads: { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> }[],
+): Promise<string> {
+  const opened = await transport.openPublication({
+    company: company.code,
+    service,
+    mode,
+    ...(basePublicationId ? { basePublicationId } : {}),
+    meta: { runId: deps.journal.runId, name: company.name, publisher: 'sbsync' },
+  });
+  try {
+    for (const upload of uploads) {
+      deps.signal.throwIfAborted();
+      deps.progress.update(`${company.code} ${service}: uploading ${upload.dataset.name} (${formatBytes(upload.dataset.storedBytes)})`);
+      await transport.upload(opened.publicationId, upload.dataset);
+      if (upload.deletions) await transport.upload(opened.publicationId, upload.deletions, 'deletions');
+    }
+    deps.signal.throwIfAborted();
+    deps.progress.update(`${company.code} ${service}: committing`);
+    const manifest = await transport.commit(opened.publicationId, {
+      datasets: uploads.map((u) => ({
+        name: u.dataset.name,
+        rows: u.dataset.rows,
+        sha256: u.dataset.sha256,
+        keys: u.keys,
+        ...(u.deletions ? { deletions: { rows: u.deletions.rows, sha256: u.deletions.sha256 } } : {}),
+        meta: u.meta,
+      })),
+    });
+    await deps.journal.write({ level: 'info', event: 'publication-committed', company: company.code, service, message: `${service} publication ${manifest.publicationId} committed (${mode})`, details: { publicationId: manifest.publicationId, mode } });
+    return manifest.publicationId;
+  } catch (error) {
+    await transport.abort(opened.publicationId).catch(() => undefined);
+    if (deps.signal.aborted) throw new InterruptedError(`interrupted: the ${service} publication of ${company.code} was aborted; the previous one stays published`, { cause: error });
+    throw error;
+  }
+}
+
