@@ -6,6 +6,9 @@
  * - decimal amounts (numeric(24,6)) arrive as decimal strings, never as JS numbers;
  * - datetimes arrive as wall-clock strings `YYYY-MM-DDTHH:MM:SS[.fff]` with no offset, never as Date;
  * - integers arrive as numbers (or bigint beyond 2^53), text as string, binary as Buffer, NULL as null.
+ *
+ * Rule for SQL writers: select decimal columns as text (`CAST(col AS varchar(40))`, or the dialect's
+ * `money()` helpers); the SQL Server source refuses a decimal result column rather than lose digits.
  */
 export type SqlValue = string | number | bigint | boolean | Buffer | null;
 export type Row = Record<string, SqlValue>;
@@ -30,6 +33,8 @@ export interface SqlSource {
   readonly dialect: Dialect;
   /** A human label for messages: `server\\instance/database` or the SQLite file path. Never holds a secret. */
   readonly label: string;
+  /** The database file, for SQLite sources (lets a worker thread open its own reader). */
+  readonly file?: string;
   /**
    * Runs one statement and streams its rows with backpressure: the next row is not fetched before the
    * consumer asks for it. Named parameters are written `@name` in the SQL for both engines.

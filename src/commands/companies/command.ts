@@ -25,8 +25,11 @@ export const companiesCommand: CommandModule = {
       .command('remove')
       .description('delete everything published for a company on the portal (the YAML entry is yours to delete)')
       .argument('<code>', 'company code')
+      .addHelpText('after', '\nWorks for a company already deleted from the config too.\nExample:\n  sbsync companies remove ACME')
       .action(async (code: string, _opts, cmd: Command) =>
-        runner.run(cmd, async (deps) => (await import('./run.js')).runCompaniesRemove(code, deps), () => undefined),
+        runner.run(cmd, async (deps) => (await import('./run.js')).runCompaniesRemove(code, deps), (r, deps) =>
+          deps.io.out(`${deps.io.chalk.green('✓')} ${r.company} and all its published data removed from ${r.portal}\n`),
+        ),
       );
   },
 };

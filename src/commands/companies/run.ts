@@ -1,6 +1,6 @@
 /** `companies list` (from the config) and `companies remove` (everything of a company on the portal). */
 import type { CommandDeps } from '../../context.js';
-import { NotBuiltError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
 
 export interface CompanyRow {
@@ -50,7 +50,7 @@ export function findCompany(config: ResolvedConfig, code: string): ResolvedCompa
   return company;
 }
 
-export async function runCompaniesRemove(code: string, deps: CommandDeps): Promise<never> {
-  findCompany(await deps.loadConfig(), code);
-  throw new NotBuiltError('Removing a company from the portal (`sbsync companies remove`)');
+export async function runCompaniesRemove(code: string, deps: CommandDeps) {
+  const { runRemoveCompany } = await import('../unpublish/run.js');
+  return runRemoveCompany(code, deps);
 }

@@ -1,0 +1,456 @@
+/**
+ * Raw (Data Manager) extraction of one Sage table into typed NDJSON lines.
+ *
+ *   const ex = await extractTable(source, 'F_ECRITUREC', state ? { mode: 'incremental', since: state } : { mode: 'full', stateDir });
+ *   header(ex.columns);                       // the dataset's column metadata, once
+ *   for await (const line of ex.lines) …      // one JSON array per row, in column order
+ *   const result = await ex.finish();         // counts, deleted keys, the pending state
+ *   for await (const key of result.deletedKeys()) …
+ *   … portal commit …  await commitState(result.pending)   (or discardState on failure)
+ *
+ * Rows are read in keyset chunks (`WHERE cbMarq > @after ORDER BY cbMarq`, TOP/LIMIT `chunkSize`), each
+ * chunk read completely before its lines are handed out, so no statement stays open while the consumer
+ * uploads, memory is bounded by one chunk, and the database serialises every row (see raw/sql.ts).
+ *
+ * Incremental extraction (`since` = the committed state):
+ * 1. before reading, `max(cbMarq)` and `max(cbModification)` are taken: they become the next state's
+ *    `lastKey` and `watermark` (a row changed while the extraction runs is stamped at or after that
+ *    watermark, so the next run sees it again);
+ * 2. changed rows = `cbModification >= watermark − overlap OR cbMarq > lastKey` (new rows, and rows
+ *    without a stamp inserted since);
+ * 3. after the rows, the current key set is read (keyset chunks of cbMarq only) and merged with the
+ *    committed key set: deleted = (committed ∪ extracted) − current. Both sets are sorted files, so the
+ *    merge runs in bounded memory whatever the table size.
+ * A full extraction writes the key set while it reads the rows; it reports no deletions because a full
+ * publication replaces the whole dataset.
+ */
+import { rmSync } from 'node:fs';
+import { OperationError, SourceError } from '../../errors.js';
+import { formatDay, parseWallClock } from '../sage/calendar.js';
+import type { Row, SqlParams, SqlSource } from '../source.js';
+import {
+  DEFAULT_OVERLAP_SECONDS,
+  cleanStaleFiles,
+  ensureStateDir,
+  loadState,
+  newRunId,
+  nextKeysFileName,
+  pendingPath,
+  type PendingState,
+  type StateColumn,
+  type StateManifest,
+  STATE_FORMAT,
+  STATE_VERSION,
+  type TableState,
+} from '../state/store.js';
+import { KeyFileError, KeyReader, KeyWriter, unionKeys, type KeyStream } from '../state/keys.js';
+import {
+  changedFilter,
+  chunkSql,
+  keyChunkSql,
+  MODIFIED,
+  rawColumns,
+  ROW_KEY,
+  statsSql,
+  type MssqlJsonOptions,
+  type RawColumn,
+} from './sql.js';
+import { findRawDataset, type RawDataset } from './tables.js';
+
+export const DEFAULT_CHUNK_SIZE = 5000;
+export const DEFAULT_KEY_CHUNK_SIZE = 50_000;
+
+export type ExtractOptions =
+  | {
+      mode: 'full';
+      /** Where the table's state lives; without it no state is prepared (a one-off export). */
+      stateDir?: string;
+      chunkSize?: number;
+    }
+  | {
+      mode: 'incremental';
+      /** The committed state of the table (`loadState(dir, table)`). */
+      since: TableState;
+      /** Re-read window below the watermark (default DEFAULT_OVERLAP_SECONDS). */
+      overlapSeconds?: number;
+      chunkSize?: number;
+    };
+
+/** Why an extraction is full. */
+export type FullReason = 'requested' | 'columns-changed' | 'no-modification-column' | 'state-unreadable';
+
+export interface RawExtraction {
+  readonly table: string;
+  /** The catalogue entry, when the table is one of the Data Manager datasets. */
+  readonly dataset: RawDataset | undefined;
+  /** What is actually done: an incremental request turns into a full extraction when it cannot be trusted. */
+  readonly mode: 'full' | 'incremental';
+  readonly fullReason: FullReason | undefined;
+  /** The columns of every line, in order (the dataset header). */
+  readonly columns: readonly RawColumn[];
+  /** One JSON array per row (no trailing newline); iterate once, to the end. */
+  readonly lines: AsyncIterable<string>;
+  /** After `lines` was consumed: counts, deletions and the state to commit. */
+  finish(): Promise<RawExtractionResult>;
+  /** Drops everything this extraction wrote (call when the publication is abandoned before `finish`). */
+  abort(): Promise<void>;
+}
+
+export interface RawExtractionResult {
+  readonly table: string;
+  readonly mode: 'full' | 'incremental';
+  /** Lines produced (new and changed rows for an incremental extraction). */
+  readonly rows: number;
+  /** Keys (cbMarq) deleted since the committed state; always 0 for a full extraction. */
+  readonly deleted: number;
+  /** Rows in the table after this extraction (size of the new key set). */
+  readonly keyCount: number;
+  readonly watermark: string | null;
+  readonly lastKey: number;
+  /** The deleted cbMarq values, ascending; readable until the pending state is committed or discarded. */
+  deletedKeys(): AsyncIterable<number>;
+  /** The state to commit after the portal commit; undefined for a full extraction without `stateDir`. */
+  readonly pending: PendingState | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function columnSignature(columns: readonly { name: string; type: string }[]): string {
+  return JSON.stringify(columns.map((c) => [c.name, c.type]));
+}
+
+/** `watermark − seconds` as `YYYY-MM-DDTHH:MM:SS` wall-clock text (never through a JS Date). */
+export function minusSeconds(watermark: string, seconds: number): string {
+  const at = parseWallClock(watermark);
+  if (!at) throw new OperationError(`Invalid watermark in the incremental state: ${watermark}`);
+  let total = at.days * 86400 + at.seconds - seconds;
+  const days = Math.floor(total / 86400);
+  total -= days * 86400;
+  const hh = String(Math.floor(total / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
+  const ss = String(total % 60).padStart(2, '0');
+  return `${formatDay(days)}T${hh}:${mm}:${ss}`;
+}
+
+function toKey(value: unknown, table: string): number {
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+    throw new SourceError(`${table}.cbMarq holds a value that is not an integer: ${String(value)}`);
+  }
+  return n;
+}
+
+async function firstRow(source: SqlSource, sql: string, params?: SqlParams): Promise<Row | undefined> {
+  for await (const row of source.query(sql, params)) return row;
+  return undefined;
+}
+
+/** SQL Server: STRING_ESCAPE exists from 2016 on; probed once per source. */
+const stringEscapeProbe = new WeakMap<SqlSource, Promise<boolean>>();
+function mssqlOptions(source: SqlSource): Promise<MssqlJsonOptions> {
+  if (source.dialect !== 'mssql') return Promise.resolve({ stringEscape: true });
+  let probe = stringEscapeProbe.get(source);
+  if (!probe) {
+    probe = firstRow(source, `SELECT STRING_ESCAPE(N'"', 'json') AS x`).then(
+      (row) => row?.x === '\\"',
+      () => false,
+    );
+    stringEscapeProbe.set(source, probe);
+  }
+  return probe.then((stringEscape) => ({ stringEscape }));
+}
+
+/** Verifies a committed key file against its manifest (count and SHA-256) without keeping the keys. */
+function keyFileIsIntact(state: TableState): boolean {
+  try {
+    const reader = new KeyReader(state.keysPath);
+    try {
+      while (reader.next() !== undefined);
+      return reader.count === state.manifest.keyCount && reader.digest() === state.manifest.keysSha256;
+    } finally {
+      reader.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Streams the current keys of a table in ascending chunks. */
+async function* currentKeyChunks(source: SqlSource, table: string, chunkSize: number): AsyncGenerator<number[]> {
+  const sql = keyChunkSql(source.dialect, table, chunkSize);
+  let after = -1;
+  for (;;) {
+    const params: SqlParams = { after: { type: 'int', value: after } };
+    let keys: number[] = [];
+    if (source.dialect === 'sqlite') {
+      const row = await firstRow(source, sql, params);
+      const n = row ? Number(row.n) : 0;
+      if (n > 0) keys = JSON.parse(String(row?.keys)) as number[];
+    } else {
+      for await (const row of source.query(sql, params)) keys.push(toKey(row.k, table));
+    }
+    if (keys.length === 0) return;
+    for (let i = 1; i < keys.length; i++) {
+      if ((keys[i] as number) <= (keys[i - 1] as number)) {
+        throw new SourceError(`${table}: keys came back out of order from ${source.label}.`);
+      }
+    }
+    yield keys;
+    after = keys[keys.length - 1] as number;
+    if (keys.length < chunkSize) return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Prepares the extraction of one table: discovers and types its columns, decides full vs incremental and
+ * reads the starting marks. Reading the rows starts when `lines` is iterated.
+ */
+export async function extractTable(
+  source: SqlSource,
+  tableOrDataset: string | RawDataset,
+  options: ExtractOptions,
+): Promise<RawExtraction> {
+  const dataset = typeof tableOrDataset === 'string' ? findRawDataset(tableOrDataset) : tableOrDataset;
+  const table = typeof tableOrDataset === 'string' ? (dataset?.table ?? tableOrDataset) : tableOrDataset.table;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+
+  const discovered = await source.columns(table);
+  if (discovered.length === 0) {
+    throw new SourceError(`Table ${table} does not exist in ${source.label}.`, {
+      hint: 'Check the company database, or leave this dataset out of the publication.',
+    });
+  }
+  if (!discovered.some((c) => c.name.toLowerCase() === ROW_KEY.toLowerCase())) {
+    throw new SourceError(`Table ${table} in ${source.label} has no cbMarq column, so it cannot be extracted by key.`);
+  }
+  const columns = rawColumns(discovered);
+  const stateColumns: StateColumn[] = columns.map((c) => ({ name: c.name, type: c.type }));
+  const hasModified = discovered.some((c) => c.name.toLowerCase() === MODIFIED.toLowerCase());
+
+  // Full or incremental?
+  let since: TableState | undefined;
+  let fullReason: FullReason | undefined;
+  if (options.mode === 'incremental') {
+    since = options.since;
+    if (since.manifest.table.toUpperCase() !== table.toUpperCase()) {
+      throw new OperationError(`The state given for ${table} belongs to ${since.manifest.table}.`);
+    }
+    if (!hasModified) fullReason = 'no-modification-column';
+    else if (columnSignature(since.manifest.columns) !== columnSignature(stateColumns)) fullReason = 'columns-changed';
+    else if (!keyFileIsIntact(since)) fullReason = 'state-unreadable';
+  } else {
+    fullReason = 'requested';
+  }
+  const mode: 'full' | 'incremental' = fullReason === undefined ? 'incremental' : 'full';
+  const stateDir = options.mode === 'incremental' ? options.since.dir : options.stateDir;
+  // The generation this extraction will replace (0 = none); re-read so that a full run over an existing
+  // state continues its numbering.
+  let previous: TableState | undefined = since;
+  if (stateDir !== undefined) {
+    ensureStateDir(stateDir);
+    cleanStaleFiles(stateDir, table);
+    if (!previous) previous = await loadState(stateDir, table).catch(() => undefined);
+  }
+
+  const stats = await firstRow(source, statsSql(source.dialect, table, hasModified));
+  const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
+  const startModified = typeof stats?.max_modified === 'string' && stats.max_modified >= '1901' ? stats.max_modified.slice(0, 19) : null;
+  const jsonOptions = await mssqlOptions(source);
+
+  const overlap = options.mode === 'incremental' ? (options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) : 0;
+  const filter = mode === 'incremental' ? changedFilter(source.dialect, hasModified) : undefined;
+  const sql = chunkSql(source.dialect, table, columns, chunkSize, filter, jsonOptions);
+  const baseParams: SqlParams = {};
+  if (mode === 'incremental' && since) {
+    const m = since.manifest;
+    baseParams.lastKey = { type: 'int', value: m.lastKey };
+    // No watermark yet (an empty table, or no stamps): every stamped row counts as changed.
+    baseParams.since = { type: 'datetime', value: m.watermark === null ? '1753-01-01T00:00:00' : minusSeconds(m.watermark, overlap) };
+  }
+
+  const runId = newRunId();
+  const files: string[] = [];
+  const newFile = (what: string): string => {
+    const path = pendingPath(stateDir as string, table, what);
+    files.push(path);
+    return path;
+  };
+  // Full + state: the rows' keys are the new key set. Incremental: the extracted keys (merged later).
+  let writer: KeyWriter | undefined;
+  let rows = 0;
+  let consumed = false;
+  let started = false;
+  let finished: Promise<RawExtractionResult> | undefined;
+
+  const removeFiles = (): void => {
+    writer?.abandon();
+    for (const f of files) rmSync(f, { force: true });
+  };
+
+  async function* generateLines(): AsyncGenerator<string> {
+    if (started) throw new OperationError(`The lines of ${table} can be read only once.`);
+    started = true;
+    let ok = false;
+    try {
+      if (stateDir !== undefined) writer = new KeyWriter(newFile(mode === 'full' ? 'keys' : 'extracted.keys'));
+      let after = -1;
+      for (;;) {
+        const params: SqlParams = { ...baseParams, after: { type: 'int', value: after } };
+        const lines: string[] = [];
+        let last = after;
+        for await (const row of source.query(sql, params)) {
+          last = toKey(row.k, table);
+          writer?.add(last);
+          lines.push(row.j as string);
+        }
+        rows += lines.length;
+        for (const line of lines) yield line;
+        if (lines.length < chunkSize) break;
+        after = last;
+      }
+      consumed = true;
+      ok = true;
+    } finally {
+      if (!ok) removeFiles();
+    }
+  }
+
+  async function finishExtraction(): Promise<RawExtractionResult> {
+    if (!consumed) throw new OperationError(`finish() was called before all lines of ${table} were read.`);
+    const watermark =
+      startModified === null ? (since?.manifest.watermark ?? null)
+      : since?.manifest.watermark && since.manifest.watermark > startModified ? since.manifest.watermark
+      : startModified;
+    const lastKey = Math.max(startKey, mode === 'incremental' ? (since?.manifest.lastKey ?? 0) : 0);
+    try {
+      if (stateDir === undefined || !writer) {
+        return result({ deleted: 0, keyCount: rows, watermark, lastKey, deletedPath: undefined, pending: undefined });
+      }
+      const generation = (previous?.manifest.generation ?? 0) + 1;
+      const manifestOf = (keyCount: number, sha256: string): StateManifest => ({
+        format: STATE_FORMAT,
+        version: STATE_VERSION,
+        table: table.toUpperCase(),
+        generation,
+        runId,
+        watermark,
+        lastKey,
+        keyCount,
+        keysFile: nextKeysFileName(table, generation),
+        keysSha256: sha256,
+        columns: stateColumns,
+        committedAt: '',
+      });
+      if (mode === 'full') {
+        const keysPath = writer.path;
+        const { count, sha256 } = writer.close();
+        const pending: PendingState = {
+          dir: stateDir,
+          manifest: manifestOf(count, sha256),
+          pendingKeysPath: keysPath,
+          scratch: [],
+          replacesGeneration: previous?.manifest.generation ?? 0,
+        };
+        return result({ deleted: 0, keyCount: count, watermark, lastKey, deletedPath: undefined, pending });
+      }
+      // Incremental: deleted = (committed ∪ extracted) − current.
+      const extractedPath = writer.path;
+      writer.close();
+      const committed = new KeyReader((since as TableState).keysPath);
+      const extracted = new KeyReader(extractedPath);
+      const known: KeyStream = unionKeys(committed, extracted);
+      const newKeys = new KeyWriter(newFile('keys'));
+      const deletedPath = newFile('deleted.keys');
+      const deletedKeys = new KeyWriter(deletedPath);
+      try {
+        let k = known.next();
+        for await (const chunk of currentKeyChunks(source, table, DEFAULT_KEY_CHUNK_SIZE)) {
+          for (const c of chunk) {
+            newKeys.add(c);
+            while (k !== undefined && k < c) {
+              deletedKeys.add(k);
+              k = known.next();
+            }
+            if (k === c) k = known.next();
+          }
+        }
+        while (k !== undefined) {
+          deletedKeys.add(k);
+          k = known.next();
+        }
+      } catch (error) {
+        newKeys.abandon();
+        deletedKeys.abandon();
+        throw error;
+      } finally {
+        committed.close();
+        extracted.close();
+      }
+      const { count, sha256 } = newKeys.close();
+      const deleted = deletedKeys.close().count;
+      rmSync(extractedPath, { force: true });
+      const pending: PendingState = {
+        dir: stateDir,
+        manifest: manifestOf(count, sha256),
+        pendingKeysPath: newKeys.path,
+        scratch: [deletedPath],
+        replacesGeneration: previous?.manifest.generation ?? 0,
+      };
+      return result({ deleted, keyCount: count, watermark, lastKey, deletedPath, pending });
+    } catch (error) {
+      removeFiles();
+      if (error instanceof KeyFileError) {
+        throw new OperationError(`The incremental state of ${table} is damaged: ${error.message}`, {
+          hint: 'Publish this company with --full to rebuild it.',
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  function result(r: {
+    deleted: number;
+    keyCount: number;
+    watermark: string | null;
+    lastKey: number;
+    deletedPath: string | undefined;
+    pending: PendingState | undefined;
+  }): RawExtractionResult {
+    return Object.freeze({
+      table,
+      mode,
+      rows,
+      deleted: r.deleted,
+      keyCount: r.keyCount,
+      watermark: r.watermark,
+      lastKey: r.lastKey,
+      pending: r.pending,
+      deletedKeys: () => readKeys(r.deletedPath),
+    });
+  }
+
+  return Object.freeze({
+    table,
+    dataset,
+    mode,
+    fullReason,
+    columns,
+    lines: { [Symbol.asyncIterator]: () => generateLines() },
+    finish: () => (finished ??= finishExtraction()),
+    abort: async () => removeFiles(),
+  });
+}
+
+async function* readKeys(path: string | undefined): AsyncGenerator<number> {
+  if (path === undefined) return;
+  const reader = new KeyReader(path);
+  try {
+    for (let k = reader.next(); k !== undefined; k = reader.next()) yield k;
+  } finally {
+    reader.close();
+  }
+}
