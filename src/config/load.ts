@@ -50,12 +50,20 @@ export async function loadConfigText(source: ConfigText, deps: ConfigLoadDeps): 
   const result: ConfigLoadResult = { diagnostics: [], secrets: [], origins: new Map(), plainSecrets: [] };
   const done = () => ({ ...result, diagnostics: sortDiagnostics(result.diagnostics) });
 
+  // After the first syntax error the parser's other complaints are mostly echoes of it: report the first
+  // one of each line, at most five, so the real mistake is not buried.
+  const seenLines = new Set<number>();
   for (const problem of [...doc.errors, ...doc.warnings]) {
     const [start, end] = problem.pos;
     const at = map.positionOfOffset(start, Math.max(1, end - start));
     const severity = doc.errors.includes(problem as never) ? 'error' : 'warning';
+    if (seenLines.has(at.line) || (severity === 'error' && seenLines.size >= 5)) continue;
+    seenLines.add(at.line);
     const message = `YAML ${severity === 'error' ? 'syntax error' : 'warning'}: ${problem.message.split('\n')[0]}`;
-    result.diagnostics.push(map.diagnostic(severity, [], message, { at }));
+    const lineText = map.lineText(at.line) ?? '';
+    // `{ password: ${env:X} }` is the classic: inside braces the reference must be quoted.
+    const expected = /\{[^}]*\$\{/.test(lineText) ? 'a quoted reference inside { … }: password: "${env:NAME}"' : undefined;
+    result.diagnostics.push(map.diagnostic(severity, [], message, { at, ...(expected ? { expected } : {}) }));
   }
   if (doc.errors.length > 0) return done();
 

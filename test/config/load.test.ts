@@ -154,3 +154,15 @@ describe('config pipeline', () => {
     expect(r.config?.companies[0]?.name).toBe('Acme ${not-a-ref}');
   });
 });
+
+describe('YAML syntax errors', () => {
+  test('an unquoted reference inside braces gives one error per line with the fix, not a cascade', async () => {
+    const text = 'portal:\n  url: file:x\n  dataManager: { sageId: a, password: ${env:DM} }\ncompanies: []\n';
+    const r = await loadConfigText({ displayName: 'sbsync.yaml', file: '/tmp/sbsync.yaml', baseDir: '/tmp', text }, { env: {}, readTextFile: (p) => readFile(p, 'utf8') });
+    const errs = r.diagnostics.filter((d) => d.severity === 'error');
+    expect(errs.length).toBeGreaterThan(0);
+    expect(errs.length).toBeLessThanOrEqual(5);
+    expect(new Set(errs.map((d) => d.line)).size).toBe(errs.length);
+    expect(errs[0]).toMatchObject({ line: 3, expected: 'a quoted reference inside { … }: password: "${env:NAME}"' });
+  });
+});
