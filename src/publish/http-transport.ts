@@ -5,7 +5,7 @@ import { AuthError, OperationError } from '../errors.js';
 import type { ResolvedPortal } from '../config/resolve.js';
 import type { CommitInput, OpenedPublication, OpenPublicationInput, PortalService, PortalUser, PublicationManifest, UploadedDataset } from '../portal/store.js';
 import { HEADER_ROWS, HEADER_SHA256, NDJSON_CONTENT_TYPE, portalPaths } from '../portal/protocol.js';
-import { httpRequest, PortalHttpError, type HttpDeps, type HttpRequest } from './http.js';
+import { httpRequest, PortalAuthError, PortalHttpError, type HttpDeps, type HttpRequest, type HttpResponse } from './http.js';
 import type { PortalTransport } from './transport.js';
 
 export interface HttpTransportDeps extends Omit<HttpDeps, 'timeoutMs' | 'retry' | 'dispatcher'> {
@@ -25,13 +25,22 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
   /** Company and service of each publication this run opened: its token authorises the follow-up requests. */
   const opened = new Map<string, { company: string; service: PortalService }>();
 
-  const call = async (service: PortalService | undefined, req: Omit<HttpRequest, 'url'> & { path: string }) => {
-    const headers: Record<string, string> = { ...req.headers };
-    if (service) {
-      const token = tokens.get(service) ?? (await authenticate(service));
-      headers.authorization = `Bearer ${token}`;
+  const call = async (service: PortalService | undefined, req: Omit<HttpRequest, 'url'> & { path: string }): Promise<HttpResponse> => {
+    const send = async () => {
+      const headers: Record<string, string> = { ...req.headers };
+      if (service) headers.authorization = `Bearer ${tokens.get(service) ?? (await authenticate(service))}`;
+      return httpRequest({ ...req, url: `${base}${req.path}`, headers }, http);
+    };
+    try {
+      return await send();
+    } catch (error) {
+      // A token that expired during a long run: log in again once, then repeat the request.
+      if (service && error instanceof PortalAuthError && error.status === 401 && tokens.has(service)) {
+        tokens.delete(service);
+        return send();
+      }
+      throw error;
     }
-    return httpRequest({ ...req, url: `${base}${req.path}`, headers }, http);
   };
 
   async function authenticate(service: PortalService): Promise<string> {
@@ -47,7 +56,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     try {
       response = await httpRequest({ method: 'POST', url: `${base}${portalPaths.auth(service)}`, json: body }, http);
     } catch (error) {
-      if (error instanceof AuthError) {
+      if (error instanceof PortalAuthError) {
         const who = 'sageId' in body ? `Sage ID ${body.sageId}` : `customer number ${body.customerNumber}`;
         throw new AuthError(`the portal ${base} refused the ${service} login for ${who}`, {
           hint: `Check portal.${service === 'data-manager' ? 'dataManager' : 'businessMobile'} in the config (the password is wrong, or the account is unknown to the portal).`,
@@ -120,7 +129,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
       }
     },
     async abort(publicationId) {
-      await call(serviceFor(publicationId), { method: 'DELETE', path: portalPaths.publication(publicationId), accept: [404] });
+      await call(serviceFor(publicationId), { method: 'DELETE', path: portalPaths.publication(publicationId), accept: [404], evenIfInterrupted: true });
     },
     currentPublication,
     async unpublish(company, service) {

@@ -38,6 +38,8 @@ export interface HttpRequest {
   body?: () => NodeJS.ReadableStream | Buffer;
   /** Status codes that are answers, not errors (e.g. 404 on a read). */
   accept?: readonly number[];
+  /** Clean-up requests (aborting a publication after Ctrl-C) must still go out once the run is interrupted. */
+  evenIfInterrupted?: boolean;
 }
 
 export interface HttpResponse {
@@ -103,6 +105,17 @@ function portalMessage(json: unknown): { code?: string; message?: string } {
   };
 }
 
+/** The portal itself (not a proxy) answered 401/403. */
+export class PortalAuthError extends AuthError {
+  constructor(
+    message: string,
+    readonly status: number,
+    details: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, details);
+  }
+}
+
 export class PortalHttpError extends PortalError {
   constructor(
     message: string,
@@ -119,8 +132,9 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
   const random = deps.random ?? Math.random;
   const what = `${req.method} ${req.url}`;
   const via = deps.route ? ` ${deps.route}` : '';
+  const signal = req.evenIfInterrupted ? undefined : deps.signal;
   for (let attempt = 0; ; attempt++) {
-    if (deps.signal?.aborted) throw new InterruptedError(`interrupted before ${what}`);
+    if (signal?.aborted) throw new InterruptedError(`interrupted before ${what}`);
     let retryReason: string;
     let serverDelay: number | undefined;
     try {
@@ -137,7 +151,7 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
         dispatcher: deps.dispatcher,
         headersTimeout: deps.timeoutMs,
         bodyTimeout: deps.timeoutMs,
-        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(signal ? { signal } : {}),
       });
       const text = await response.body.text();
       let json: unknown;
@@ -154,7 +168,7 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
         retryReason = `HTTP ${status}`;
         serverDelay = retryAfterMs(response.headers['retry-after'], Date.now());
       } else if (status === 401 || status === 403) {
-        throw new AuthError(`the portal refused the request ${what}: ${said}`, {
+        throw new PortalAuthError(`the portal refused the request ${what}: ${said}`, status, {
           hint: status === 401 ? 'Check the portal credentials in the config (portal.dataManager / portal.businessMobile).' : 'The account lacks the right for this operation; check it on the portal.',
         });
       } else if (status === 407) {
@@ -168,7 +182,7 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
       }
     } catch (error) {
       if (error instanceof PortalError || error instanceof AuthError) throw error;
-      if (deps.signal?.aborted) throw new InterruptedError(`interrupted during ${what}`, { cause: error });
+      if (signal?.aborted) throw new InterruptedError(`interrupted during ${what}`, { cause: error });
       const code = errorCode(error);
       // A proxy refusing the credentials will refuse them again: no retry. An unreachable proxy is retried first.
       const proxyError = deps.translateProxyError?.(error);
@@ -191,7 +205,7 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
     const delayMs = serverDelay ?? backoffDelay(attempt, deps.retry, random);
     deps.onRetry?.({ method: req.method, url: req.url, attempt: attempt + 1, delayMs, reason: retryReason });
     try {
-      await sleep(delayMs, deps.signal);
+      await sleep(delayMs, signal);
     } catch (error) {
       throw new InterruptedError(`interrupted while waiting to retry ${what}`, { cause: error });
     }

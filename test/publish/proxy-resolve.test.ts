@@ -57,10 +57,15 @@ describe('mode none and manual', () => {
     expect(describeProxy(decision)).toBe('direct connection: ".sbsync.example" in proxy.noProxy (proxy from proxy.url in the config)');
   });
 
-  it.each(['http://localhost:8080/', 'http://127.0.0.1:8080/', 'http://[::1]:8080/'])('%s is always direct', async (url) => {
-    const decision = await resolveProxy({ mode: 'manual', url: 'http://proxy.acme.fr:3128', noProxy: [] }, url, linux());
+  it.each(['http://localhost:8080/', 'http://127.0.0.1:8080/', 'http://[::1]:8080/'])('system: %s is always direct', async (url) => {
+    const decision = await resolveProxy({ mode: 'system', noProxy: [] }, url, linux({ HTTPS_PROXY: 'http://proxy.acme.fr:3128', HTTP_PROXY: 'http://proxy.acme.fr:3128' }));
     expect(decision.proxyUrl).toBeUndefined();
     expect(decision.bypassed).toMatch(/loopback, always direct/);
+  });
+
+  it.each(['http://localhost:8080/', 'http://127.0.0.1:8080/'])('manual: %s goes through the proxy the user named, unless in noProxy', async (url) => {
+    expect(await resolveProxy({ mode: 'manual', url: 'http://proxy.acme.fr:3128', noProxy: [] }, url, linux())).toMatchObject({ proxyUrl: 'http://proxy.acme.fr:3128', source: 'manual' });
+    expect((await resolveProxy({ mode: 'manual', url: 'http://proxy.acme.fr:3128', noProxy: ['localhost', '127.0.0.1'] }, url, linux())).proxyUrl).toBeUndefined();
   });
 
   it('a file: portal needs no proxy', async () => {

@@ -11,7 +11,9 @@
  *      a. AutoConfigURL (PAC), b. ProxyServer when ProxyEnable = 1, with ProxyOverride
  *   3. Windows WinHTTP proxy (`netsh winhttp show proxy`), with its bypass list
  *   4. direct
- * `proxy.noProxy` from the config applies in every mode; localhost and loopback addresses are always direct.
+ * `proxy.noProxy` from the config applies in every mode. With `system`, localhost and loopback addresses are
+ * always direct (a machine-wide proxy is never meant for them); a `manual` proxy is used for every address
+ * not in `proxy.noProxy`, loopback included, because the user named it on purpose.
  */
 import type { ResolvedProxy } from '../../config/resolve.js';
 import type { Env } from '../../env.js';
@@ -124,7 +126,7 @@ export async function resolveProxy(proxy: ResolvedProxy, targetUrl: string, deps
   const target = new URL(targetUrl);
   const base = { target: target.origin, mode: proxy.mode };
   if (proxy.mode === 'none' || (target.protocol !== 'http:' && target.protocol !== 'https:')) return { ...base, source: 'none' };
-  if (isLoopback(targetHost(target))) return { ...base, source: 'none', bypassed: `${targetHost(target)} (loopback, always direct)` };
+  if (proxy.mode === 'system' && isLoopback(targetHost(target))) return { ...base, source: 'none', bypassed: `${targetHost(target)} (loopback, always direct)` };
 
   const configBypass = matchBypass(target, proxy.noProxy);
   const configAuth = proxy.user !== undefined ? { user: proxy.user, password: proxy.password ?? '' } : undefined;

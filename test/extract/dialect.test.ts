@@ -1,0 +1,209 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MSSQL_DIALECT,
+  registerSqliteFunctions,
+  sqlDialect,
+  SQLITE_DIALECT,
+  sqliteDateAdd,
+  sqliteDateDiff,
+} from '../../src/extract/dialect.js';
+import { addMonths, civilFromDays, dayOf, daysFromCivil, formatDay, parseWallClock } from '../../src/extract/sage/calendar.js';
+import { decimalFromMicro, decimalToMicro, microFromNumber, toDecimalText } from '../../src/extract/sage/decimal.js';
+
+const d = SQLITE_DIALECT;
+let db: Database.Database;
+
+beforeAll(() => {
+  db = new Database(':memory:');
+  registerSqliteFunctions(db);
+  db.exec(`CREATE TABLE amounts (id INTEGER PRIMARY KEY, x numeric(24,6), grp INTEGER)`);
+  db.exec(`CREATE TABLE dates (id INTEGER PRIMARY KEY, d datetime, jm datetime, jour smallint)`);
+});
+afterAll(() => db.close());
+
+function value(expression: string, params: Record<string, unknown> = {}): unknown {
+  return db.prepare(`SELECT ${expression} AS v`).pluck().get(params);
+}
+
+describe('decimal text (BigInt, never Number)', () => {
+  it('formats micro-units with exactly six decimals and a sign', () => {
+    expect(decimalFromMicro(0n)).toBe('0.000000');
+    expect(decimalFromMicro(-500000n)).toBe('-0.500000');
+    expect(decimalFromMicro(123456789012345678901234n)).toBe('123456789012345678.901234');
+  });
+
+  it('parses decimal text, rounding half away from zero at six decimals', () => {
+    expect(decimalToMicro('12')).toBe(12000000n);
+    expect(decimalToMicro('-0.0000005')).toBe(-1n);
+    expect(decimalToMicro('0.0000004')).toBe(0n);
+    expect(decimalToMicro('1e-6')).toBe(1n);
+    expect(decimalToMicro('1.5E3')).toBe(1500000000n);
+    expect(decimalToMicro('.25')).toBe(250000n);
+    expect(decimalToMicro('abc')).toBeUndefined();
+    expect(decimalToMicro('')).toBeUndefined();
+  });
+
+  it('recovers amounts stored as doubles exactly', () => {
+    expect(microFromNumber(0.1 + 0.2)).toBe(300000n);
+    expect(microFromNumber(1.005)).toBe(1005000n);
+    expect(microFromNumber(999999999.999999)).toBe(999999999999999n);
+    expect(microFromNumber(-1234567.891234)).toBe(-1234567891234n);
+    expect(toDecimalText(-0.0000001)).toBe('0.000000');
+    expect(toDecimalText(12n)).toBe('12.000000');
+    expect(toDecimalText('3.14')).toBe('3.140000');
+    expect(toDecimalText(null)).toBeNull();
+    expect(() => toDecimalText('n/a')).toThrow(/Not a decimal/);
+  });
+});
+
+describe('calendar', () => {
+  it('round-trips civil dates', () => {
+    for (const day of [-1, 0, 59, 11016, 19782, 20000, 50000]) {
+      const c = civilFromDays(day);
+      expect(daysFromCivil(c.year, c.month, c.day)).toBe(day);
+    }
+    expect(formatDay(dayOf('2024-02-29'))).toBe('2024-02-29');
+    expect(parseWallClock('2024-02-30')).toBeUndefined();
+    expect(parseWallClock('2024-02-28T23:59:59.123')).toEqual({ days: dayOf('2024-02-28'), seconds: 86399, fraction: '.123' });
+  });
+
+  it('clamps month arithmetic like T-SQL', () => {
+    expect(formatDay(addMonths(dayOf('2024-01-31'), 1))).toBe('2024-02-29');
+    expect(formatDay(addMonths(dayOf('2024-03-31'), -1))).toBe('2024-02-29');
+    expect(formatDay(addMonths(dayOf('2024-02-29'), 12))).toBe('2025-02-28');
+  });
+});
+
+describe('SQLite dialect expressions', () => {
+  it('returns exact six-decimal text for money()', () => {
+    db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 1), (?, 1), (?, 2), (?, 2)').run(0.1, 0.2, -1234567.891234, 12);
+    const rows = db.prepare(`SELECT ${d.money('x')} AS m, typeof(${d.money('x')}) AS t FROM amounts ORDER BY id`).all();
+    expect(rows).toEqual([
+      { m: '0.100000', t: 'text' },
+      { m: '0.200000', t: 'text' },
+      { m: '-1234567.891234', t: 'text' },
+      { m: '12.000000', t: 'text' },
+    ]);
+    expect(value(d.money('NULL'))).toBeNull();
+    expect(value(d.money("'7.5'"))).toBe('7.500000');
+  });
+
+  it('sums exactly where a float sum drifts', () => {
+    db.exec('DELETE FROM amounts');
+    const insert = db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 3)');
+    for (let i = 0; i < 1000; i++) insert.run(0.1);
+    insert.run(-0.01);
+    const floatSum = db.prepare('SELECT SUM(x) FROM amounts').pluck().get() as number;
+    expect(floatSum).not.toBe(99.99); // the float sum is off in the last digits
+    expect(db.prepare(`SELECT ${d.moneySum('x')} FROM amounts`).pluck().get()).toBe('99.990000');
+    expect(db.prepare(`SELECT ${d.moneySum('-x')} FROM amounts`).pluck().get()).toBe('-99.990000');
+    // exactSum is comparable with 0 and orderable; formatExactSum publishes it
+    expect(
+      db.prepare(`SELECT ${d.formatExactSum(d.exactSum('x'))} FROM amounts HAVING ${d.exactSum('x')} <> 0`).pluck().get(),
+    ).toBe('99.990000');
+    expect(db.prepare(`SELECT ${d.moneySum('x')} FROM amounts WHERE 0`).pluck().get()).toBeNull();
+  });
+
+  it('keeps sums above 2^53 micro-units exact', () => {
+    db.exec('DELETE FROM amounts');
+    const insert = db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 4)');
+    for (let i = 0; i < 20; i++) insert.run(999999999.999999);
+    expect(db.prepare(`SELECT ${d.moneySum('x')} FROM amounts`).pluck().get()).toBe('19999999999.999980');
+  });
+
+  it('formats datetimes as wall-clock ISO text', () => {
+    expect(value(d.datetimeText("'2024-03-05 14:07:09'"))).toBe('2024-03-05T14:07:09');
+    expect(value(d.datetimeText("'2024-03-05'"))).toBe('2024-03-05T00:00:00');
+    expect(value(d.dateText("'2024-03-05 14:07:09'"))).toBe('2024-03-05');
+    expect(value(d.datetimeText('NULL'))).toBeNull();
+  });
+
+  it('does date arithmetic like T-SQL', () => {
+    expect(value(d.dateAdd('day', -1, "'2024-03-01 00:00:00'"))).toBe('2024-02-29 00:00:00');
+    expect(value(d.dateAdd('day', '@n', "'2024-03-01 10:00:00'"), { n: 31 })).toBe('2024-04-01 10:00:00');
+    expect(value(d.dateAdd('month', 1, "'2024-01-31 00:00:00'"))).toBe('2024-02-29 00:00:00');
+    expect(value(d.dateAdd('month', -12, "'2024-02-29 00:00:00'"))).toBe('2023-02-28 00:00:00');
+    expect(value(d.dateAdd('year', 1, "'2024-02-29 00:00:00'"))).toBe('2025-02-28 00:00:00');
+    expect(value(d.daysBetween("'2024-02-28 23:59:00'", "'2024-03-01 00:01:00'"))).toBe(2);
+    expect(value(d.daysBetween("'2024-03-01'", "'2024-02-01'"))).toBe(-29);
+    expect(value(d.monthsBetween("'2023-12-31'", "'2024-01-01'"))).toBe(1);
+    expect(value(d.monthsBetween("'2024-05-15'", "'2023-05-01'"))).toBe(-12);
+    expect(value(d.monthStart("'2024-05-15 13:00:00'"))).toBe('2024-05-01 00:00:00');
+    expect(value(d.yearStart("'2024-05-15 13:00:00'"))).toBe('2024-01-01 00:00:00');
+    expect(value(d.year("'2024-05-15 13:00:00'"))).toBe(2024);
+    expect(value(d.month("'2024-05-15 13:00:00'"))).toBe(5);
+    expect(value(d.validDate("'1900-01-01 00:00:00'"))).toBeNull();
+    expect(value(d.validDate("'1753-01-01'"))).toBeNull();
+    expect(value(d.validDate("'2024-01-01 00:00:00'"))).toBe('2024-01-01 00:00:00');
+  });
+
+  it('computes the ledger accounting date from JM_Date and EC_Jour', () => {
+    db.prepare('INSERT INTO dates (d, jm, jour) VALUES (NULL, ?, ?)').run('2024-02-01 00:00:00', 29);
+    expect(db.prepare(`SELECT ${d.ledgerDate('jm', 'jour')} FROM dates`).pluck().get()).toBe('2024-02-29 00:00:00');
+    expect(db.prepare(`SELECT ${d.ledgerDate('t.jm', 't.jour')} FROM dates t`).pluck().get()).toBe('2024-02-29 00:00:00');
+  });
+
+  it('quotes identifiers with spaces, accents and quotes', () => {
+    const weird = ['N° Dossier', "Secteur d'activité", 'a "quoted" name', 'bracket]name'];
+    db.exec(`CREATE TABLE libres (${weird.map((n) => `${d.quoteIdent(n)} varchar(69)`).join(', ')})`);
+    db.prepare(`INSERT INTO libres VALUES (?, ?, ?, ?)`).run('A', 'B', 'C', 'D');
+    const row = db.prepare(`SELECT ${weird.map((n) => d.column('l', n)).join(', ')} FROM libres l`).get();
+    expect(row).toEqual({ 'N° Dossier': 'A', "Secteur d'activité": 'B', 'a "quoted" name': 'C', 'bracket]name': 'D' });
+  });
+
+  it('limits rows with LIMIT and no TOP', () => {
+    db.exec('CREATE TABLE seq (n INTEGER)');
+    db.exec('INSERT INTO seq VALUES (1), (2), (3)');
+    const rows = db.prepare(`SELECT ${d.top(2)}n FROM seq ORDER BY n ${d.limit(2)}`).pluck().all();
+    expect(rows).toEqual([1, 2]);
+    expect(() => d.limit(-1)).toThrow(RangeError);
+  });
+
+  it('has null handling and concatenation with T-SQL semantics', () => {
+    expect(value(d.isNull('NULL', "'x'"))).toBe('x');
+    expect(value(d.concat("'a'", 'NULL', "'b'"))).toBe('ab');
+    expect(value(d.trim("'  a b  '"))).toBe('a b');
+  });
+});
+
+describe('T-SQL user functions for SQLite', () => {
+  it('provides DATEADD, DATEDIFF, YEAR, MONTH, DAY and LEN', () => {
+    expect(value("DATEADD('day', 1, '2024-12-31')")).toBe('2025-01-01 00:00:00');
+    expect(value("DATEADD('month', 1, '2024-01-31T08:30:00')")).toBe('2024-02-29 08:30:00');
+    expect(value("DATEDIFF('day', '2024-01-01', '2024-03-01')")).toBe(60);
+    expect(value("DATEDIFF('month', '2024-01-31', '2024-02-01')")).toBe(1);
+    expect(value("DATEDIFF('year', '2023-12-31', '2024-01-01')")).toBe(1);
+    expect(value("YEAR('2024-05-06 00:00:00')")).toBe(2024);
+    expect(value("MONTH('2024-05-06')")).toBe(5);
+    expect(value("DAY('2024-05-06')")).toBe(6);
+    expect(value("LEN('abc   ')")).toBe(3);
+    expect(value('YEAR(NULL)')).toBeNull();
+    expect(() => value("DATEADD('week', 1, '2024-01-01')")).toThrow(/unsupported unit/);
+    expect(sqliteDateAdd('dd', 2n, '2024-01-01 12:00:00')).toBe('2024-01-03 12:00:00');
+    expect(sqliteDateDiff('mm', '2024-01-15', '2023-11-30')).toBe(-2);
+  });
+});
+
+describe('SQL Server dialect expressions', () => {
+  const m = MSSQL_DIALECT;
+  it('emits T-SQL', () => {
+    expect(sqlDialect('mssql')).toBe(m);
+    expect(sqlDialect('sqlite')).toBe(d);
+    expect(m.money('EC_Montant')).toBe('CONVERT(varchar(40), CAST((EC_Montant) AS numeric(24,6)))');
+    expect(m.moneySum('x')).toBe('CONVERT(varchar(48), SUM(CAST((x) AS numeric(38,6))))');
+    expect(m.formatExactSum(m.exactSum('x'))).toBe('CONVERT(varchar(48), CAST((SUM(CAST((x) AS numeric(38,6)))) AS numeric(38,6)))');
+    expect(m.datetimeText('DO_Date')).toBe('CONVERT(varchar(19), DO_Date, 126)');
+    expect(m.dateText('DO_Date')).toBe('CONVERT(varchar(10), DO_Date, 23)');
+    expect(m.dateAdd('month', -1, '@asof')).toBe('DATEADD(month, -1, @asof)');
+    expect(m.daysBetween('EC_Echeance', '@asof')).toBe('DATEDIFF(day, EC_Echeance, @asof)');
+    expect(m.monthStart('DO_Date')).toBe('DATEADD(month, DATEDIFF(month, 0, DO_Date), 0)');
+    expect(m.ledgerDate()).toBe('DATEADD(day, EC_Jour - 1, JM_Date)');
+    expect(m.ledgerDate('e.JM_Date', 'e.EC_Jour')).toBe('DATEADD(day, e.EC_Jour - 1, e.JM_Date)');
+    expect(m.quoteIdent('N° Dossier')).toBe('[N° Dossier]');
+    expect(m.quoteIdent('a]b')).toBe('[a]]b]');
+    expect(m.column('c', "Secteur d'activité")).toBe("c.[Secteur d'activité]");
+    expect(m.isNull('x', '0')).toBe('ISNULL(x, 0)');
+    expect(`SELECT ${m.top(10)}x FROM t ORDER BY x ${m.limit(10)}`.trim()).toBe('SELECT TOP (10) x FROM t ORDER BY x');
+  });
+});
