@@ -3,6 +3,7 @@
  * tests build their own (test/support/deps.ts) with real temp dirs and in-memory terminals.
  */
 import type { Env } from './env.js';
+import type { ExecFile } from './schedule/exec.js';
 import type { Terminal } from './io.js';
 
 export interface Clock {
@@ -27,4 +28,9 @@ export interface Deps {
   version: string;
   /** This process id (recorded in run locks and the journal). */
   pid: number;
+  /** Absolute path of the node executable (written into scheduled tasks). */
+  execPath: string;
+  /** Runs a program without a shell (schtasks.exe, systemctl). */
+  execFile: ExecFile;
+  tempDir: string;
 }

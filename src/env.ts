@@ -11,6 +11,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'FORCE_COLOR', description: 'Turns colour on even when stdout is not a terminal (0 = off).' },
   { name: 'CI', description: 'Set by CI systems: no spinner, no prompt.' },
   { name: 'HTTPS_PROXY / HTTP_PROXY / NO_PROXY', description: 'Proxy used with proxy.mode: system (lower case wins over upper case); see docs/proxy.md.' },
+  { name: 'SBSYNC_TASK_PASSWORD', description: 'Password of the --user account for `sbsync schedule install` (Windows); read once, never printed.' },
   { name: 'SystemRoot', description: 'Windows: where reg.exe and netsh.exe are, to read the machine proxy settings.' },
   { name: 'NODE_EXTRA_CA_CERTS', description: "Extra root certificates, e.g. a corporate proxy's, for https:// portals." },
   { name: 'ProgramData (Windows) / XDG_CONFIG_HOME (others)', description: 'Where the platform config folder is.' },

@@ -80,17 +80,6 @@ export class InterruptedError extends SbsyncError {
   readonly code = 'interrupted';
 }
 
-/** A command whose capability has not been built yet: it says so instead of pretending. */
-export class NotBuiltError extends SbsyncError {
-  readonly exitCode = ExitCode.failed;
-  readonly code = 'not-built';
-  constructor(what: string) {
-    super(`${what} is not built yet in this version of sbsync.`, {
-      hint: 'Nothing was changed. Follow the project issues for the release that adds it.',
-    });
-  }
-}
-
 export function isSbsyncError(error: unknown): error is SbsyncError {
   return error instanceof SbsyncError;
 }

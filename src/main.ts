@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from './cli.js';
 import type { Deps } from './deps.js';
 import { ExitCode } from './errors.js';
+import { nodeExecFile } from './schedule/exec.js';
 
 /** dist/src/main.js → the package root (two levels up from dist/src). */
 function findPackageRoot(): string {
@@ -55,6 +56,9 @@ export async function main(): Promise<void> {
     packageRoot,
     version: packageJson.version,
     pid: process.pid,
+    execPath: process.execPath,
+    execFile: nodeExecFile,
+    tempDir: os.tmpdir(),
   };
   const code = await runCli(process.argv.slice(2), deps);
   process.off('SIGINT', onSignal);

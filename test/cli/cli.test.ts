@@ -170,14 +170,6 @@ describe('check', () => {
   });
 });
 
-describe('commands not built yet say so and exit 1', () => {
-  test.each([[['publish']], [['log']], [['schedule', 'print']], [['portal', 'serve']], [['demo', 'create']]])('%j', async (argv) => {
-    const r = await runInProcess(argv, { cwd: dir });
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/error: .* is not built yet in this version of sbsync\./);
-  });
-});
-
 describe('users', () => {
   test('show-connection hides the password unless asked', async () => {
     const file = await writeConfig('users.yaml', VALID);

@@ -58,9 +58,14 @@ describe('built binary', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: 1, ok: false, error: { code: 'config' } });
   });
 
-  test('a command not built yet exits 1 and says so', () => {
-    const r = sbsync(['log', '--config', 'missing.yaml']);
+  test('a failed publication exits 1 with the reason, the exit code batch files read in %ERRORLEVEL%', async () => {
+    await writeFile(
+      path.join(dir, 'broken-source.yaml'),
+      'portal:\n  url: file:store\ncompanies:\n  - code: ACME\n    source: { type: sqlite, path: nowhere.sqlite }\n    services: { dataManager: { accounting: true } }\n',
+    );
+    const r = sbsync(['publish', '--config', 'broken-source.yaml']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('is not built yet');
+    expect(r.stdout).toMatch(/✗ ACME/);
+    expect(r.stdout).toContain('nowhere.sqlite');
   });
 });

@@ -22,6 +22,7 @@ export interface TestDepsOptions {
   stdoutIsTTY?: boolean;
   now?: Date;
   signal?: AbortSignal;
+  execFile?: Deps['execFile'];
 }
 
 export function createTestDeps(options: TestDepsOptions, sink: { stdout: string[]; stderr: string[] }): Deps {
@@ -43,6 +44,9 @@ export function createTestDeps(options: TestDepsOptions, sink: { stdout: string[
     packageRoot: PACKAGE_ROOT,
     version: '0.0.0-test',
     pid: process.pid,
+    execPath: '/usr/bin/node',
+    execFile: options.execFile ?? (async (file) => ({ exitCode: 127, stdout: '', stderr: `${file}: not run in tests` })),
+    tempDir: os.tmpdir(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CommandModule } from '../../cli.js';
+import { formatViewText } from '../../extract/views/text.js';
 import { table } from '../render.js';
 
 export const viewsCommand: CommandModule = {
@@ -25,7 +26,9 @@ export const viewsCommand: CommandModule = {
         runner.run(cmd, async (deps) => {
           const run = await import('./run.js');
           return run.runViewsShow(run.resolveViewsShowOptions(view, opts), deps);
-        }, () => undefined),
+        }, (r, deps) => {
+          deps.io.out(`${deps.io.chalk.dim(`${r.company.code} ${r.company.name}`)}\n${formatViewText(r.view, table)}`);
+        }),
       );
   },
 };

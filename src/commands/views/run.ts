@@ -1,8 +1,11 @@
 /** `views list`: the catalogue. `views show`: compute one view for one company. */
-import { VIEW_CATALOG, type ViewInfo } from '../../extract/views/catalog.js';
+import { VIEW_CATALOG, findView, type ViewInfo } from '../../extract/views/catalog.js';
+import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
+import { publishedViewIds, viewGroupsOf } from '../../config/resolve.js';
 import type { CommandDeps } from '../../context.js';
-import { NotBuiltError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { closest } from '../../text.js';
+import type { ViewResult } from '../../extract/views/types.js';
 
 export interface ViewsListResult {
   views: ViewInfo[];
@@ -18,17 +21,77 @@ export interface ViewsShowOptions {
   asOf?: string;
 }
 
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function isCalendarDate(text: string): boolean {
+  const m = DATE.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= last;
+}
+
 export function resolveViewsShowOptions(view: string, raw: { company?: string; asOf?: string }): ViewsShowOptions {
   if (!VIEW_CATALOG.some((v) => v.id === view)) {
     const suggestion = closest(view, VIEW_CATALOG.map((v) => v.id));
     throw new UsageError(`unknown view "${view}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}`, { hint: 'Run `sbsync views list` for the ids.' });
   }
-  if (raw.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(raw.asOf)) {
+  if (raw.asOf !== undefined && !isCalendarDate(raw.asOf)) {
     throw new UsageError(`--as-of must be a date YYYY-MM-DD (got "${raw.asOf}")`);
   }
   return { view, ...(raw.company !== undefined ? { company: raw.company } : {}), ...(raw.asOf !== undefined ? { asOf: raw.asOf } : {}) };
 }
 
-export async function runViewsShow(_options: ViewsShowOptions, _deps: CommandDeps): Promise<never> {
-  throw new NotBuiltError('Computing views (`sbsync views show`)');
+export interface ViewsShowResult {
+  company: { code: string; name: string };
+  view: ViewResult;
+}
+
+/** The company named by --company, or the only one of the config. */
+function pickCompany(config: ResolvedConfig, code: string | undefined): ResolvedCompany {
+  const codes = config.companies.map((c) => c.code).join(', ');
+  if (code === undefined) {
+    if (config.companies.length === 1) return config.companies[0] as ResolvedCompany;
+    throw new UsageError(
+      config.companies.length === 0 ? 'the config has no company' : `the config has ${config.companies.length} companies: pick one with --company`,
+      { hint: config.companies.length === 0 ? 'Add a company under companies: in the config.' : `Known companies: ${codes}.` },
+    );
+  }
+  const company = config.companies.find((c) => c.code === code.toUpperCase());
+  if (!company) throw new UsageError(`no company ${code} in the config`, { hint: `Known companies: ${codes}.` });
+  return company;
+}
+
+/** Today's date on the machine's wall clock, `YYYY-MM-DD` (Sage dates are local wall-clock values). */
+export function localDate(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+export async function runViewsShow(options: ViewsShowOptions, deps: CommandDeps): Promise<ViewsShowResult> {
+  const config = await deps.loadConfig();
+  const company = pickCompany(config, options.company);
+  const info = findView(options.view);
+  if (!info) throw new UsageError(`unknown view "${options.view}"`, { hint: 'Run `sbsync views list` for the ids.' });
+  if (!publishedViewIds(company).includes(info.id)) {
+    const option = info.group === 'accounting' ? 'accountingViews' : 'commercialViews';
+    const published = viewGroupsOf(company);
+    throw new UsageError(`company ${company.code} does not publish the ${info.group} view ${info.id}`, {
+      hint: `Set companies[].services.businessMobile.${option}: true for ${company.code} in the config${
+        published.length > 0 ? ` (it publishes ${published.join(' and ')} views only)` : ''
+      }.`,
+    });
+  }
+  const asOf = options.asOf ?? localDate(deps.clock.now());
+  const { openCompanySource } = await import('../../extract/open-source.js');
+  const { computeView } = await import('../../extract/views/index.js');
+  const source = await openCompanySource(company, info.group === 'commercial' ? 'commercial' : 'accounting');
+  try {
+    deps.logger.verbose(`computing ${info.id} for ${company.code} as of ${asOf} from ${source.label}`);
+    const view = await computeView(source, info.id, { asOf });
+    for (const warning of view.warnings ?? []) deps.logger.warn(`${company.code} ${info.id}: ${warning}`);
+    return { company: { code: company.code, name: company.name }, view };
+  } finally {
+    await source.close();
+  }
 }
