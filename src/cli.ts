@@ -12,6 +12,8 @@ import { createIO, type IO } from './io.js';
 import { createLogger, logLevelFrom } from './logger.js';
 import { Redactor } from './redact.js';
 import { renderDiagnostic } from './config/diagnostics.js';
+import path from 'node:path';
+import { localTimestamp } from './time.js';
 
 export interface CommandOutcome {
   /** Exit code the result calls for (0 when absent). */
@@ -43,6 +45,7 @@ export function buildProgram(deps: Deps, runner: Runner): Command {
     .addOption(new Option('-v, --verbose', 'print more detail on stderr'))
     .addOption(new Option('--debug', 'print debug detail, error causes and stacks (also SBSYNC_DEBUG=1)'))
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR)'))
+    .addOption(new Option('--log-file <file>', 'also write a debug-level log (NDJSON, secrets redacted) to this file'))
     .showHelpAfterError('(add --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -70,7 +73,7 @@ function configureTree(command: Command, root: Command): void {
 }
 
 function globalFlagsOf(command: Command, env: Deps['env']): GlobalFlags {
-  const raw = command.optsWithGlobals<{ config?: string; json?: boolean; quiet?: boolean; verbose?: boolean; debug?: boolean; color?: boolean }>();
+  const raw = command.optsWithGlobals<{ config?: string; json?: boolean; quiet?: boolean; verbose?: boolean; debug?: boolean; color?: boolean; logFile?: string }>();
   const flags: GlobalFlags = {
     json: raw.json === true,
     quiet: raw.quiet === true,
@@ -79,6 +82,7 @@ function globalFlagsOf(command: Command, env: Deps['env']): GlobalFlags {
     color: raw.color !== false,
   };
   if (raw.config !== undefined) flags.config = raw.config;
+  if (raw.logFile !== undefined) flags.logFile = raw.logFile;
   return flags;
 }
 
@@ -92,10 +96,22 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
       const flags = globalFlagsOf(command, deps.env);
       const redactor = new Redactor();
       const io = createIO(deps.terminal, flags, deps.env, redactor);
+      const logFile = flags.logFile === undefined ? undefined : deps.openLogFile(path.resolve(deps.cwd, flags.logFile));
+      // The log file takes every level, debug included, whatever the terminal shows.
+      const logLine = (entry: object) => logFile?.write(redactor.redact(JSON.stringify({ time: localTimestamp(deps.clock.now()), pid: deps.pid, command: command.name(), ...entry })));
+      const logger = createLogger(io, logLevelFrom(flags), logFile && ((level, message) => logLine({ level, message })));
       active = { io, flags };
-      const logger = createLogger(io, logLevelFrom(flags));
       const commandDeps = createCommandDeps(deps, io, logger, redactor, flags);
-      const result = await fn(commandDeps);
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await fn(commandDeps);
+        logLine({ level: 'result', result });
+      } catch (error) {
+        logLine({ level: 'error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
+        throw error;
+      } finally {
+        logFile?.close();
+      }
       exitCode = (result as CommandOutcome).exitCode ?? ExitCode.ok;
       if (flags.json) {
         const { exitCode: _code, ...rest } = result as CommandOutcome & Record<string, unknown>;
@@ -115,6 +131,7 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
+
     if (error instanceof CommanderError) {
       if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return ExitCode.ok;
       // commander already printed the message and the usage hint.

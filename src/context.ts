@@ -17,6 +17,7 @@ export interface GlobalFlags {
   verbose: boolean;
   debug: boolean;
   color: boolean;
+  logFile?: string;
 }
 
 export interface CommandDeps extends Deps {

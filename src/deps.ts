@@ -33,4 +33,6 @@ export interface Deps {
   /** Runs a program without a shell (schtasks.exe, systemctl). */
   execFile: ExecFile;
   tempDir: string;
+  /** Opens the `--log-file` for appending. */
+  openLogFile(absolutePath: string): import('./log-file.js').LogFileSink;
 }

@@ -10,6 +10,7 @@ import { runCli } from './cli.js';
 import type { Deps } from './deps.js';
 import { ExitCode } from './errors.js';
 import { nodeExecFile } from './schedule/exec.js';
+import { openLogFile } from './log-file.js';
 
 /** dist/src/main.js → the package root (two levels up from dist/src). */
 function findPackageRoot(): string {
@@ -59,6 +60,7 @@ export async function main(): Promise<void> {
     execPath: process.execPath,
     execFile: nodeExecFile,
     tempDir: os.tmpdir(),
+    openLogFile,
   };
   const code = await runCli(process.argv.slice(2), deps);
   process.off('SIGINT', onSignal);

@@ -86,6 +86,19 @@ export interface RunningPortalServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
+/**
+ * Headers every portal response carries, API and dashboard alike. The API's own policy forbids everything
+ * (its answers are JSON, never a page); the dashboard (src/portal/dashboard) sets its stricter page policy.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+});
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 const DEFAULT_JSON_BODY_BYTES = 1024 * 1024;
 const DEFAULT_USERS_BODY_BYTES = 16 * 1024 * 1024;
 /** Rest of a refused upload we read and discard so the client can read our answer; beyond, we hang up. */
@@ -141,12 +154,21 @@ export async function startPortalServer(options: PortalServerOptions): Promise<R
   const jsonBodyBytes = options.limits?.jsonBodyBytes ?? DEFAULT_JSON_BODY_BYTES;
   const usersBodyBytes = options.limits?.usersBodyBytes ?? DEFAULT_USERS_BODY_BYTES;
   const log = options.log ?? (() => undefined);
+  /** Mobile tokens given back by a logout, until they would have expired anyway. */
+  const revoked = new Map<string, number>();
+  const tokenTtlMs = (options.tokenTtlSeconds ?? 3600) * 1000;
   let shuttingDown = false;
 
   // ── responses ──
 
   function baseHeaders(extra: Record<string, string> = {}): Record<string, string> {
-    return { 'cache-control': 'no-store', ...(shuttingDown ? { connection: 'close' } : {}), ...extra };
+    return {
+      'cache-control': 'no-store',
+      ...SECURITY_HEADERS,
+      'content-security-policy': API_CSP,
+      ...(shuttingDown ? { connection: 'close' } : {}),
+      ...extra,
+    };
   }
 
   function sendJson(
@@ -238,9 +260,18 @@ export async function startPortalServer(options: PortalServerOptions): Promise<R
   function bearer(request: IncomingMessage): TokenGrant {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const grant = match ? tokens.resolve(match[1] as string) : undefined;
+    const token = match?.[1];
+    const grant = token !== undefined && !revoked.has(token) ? tokens.resolve(token) : undefined;
     if (!grant) throw unauthorized();
     return grant;
+  }
+
+  /** Logout: the token stops working at once (remembered until its own expiry, then forgotten). */
+  function revoke(request: IncomingMessage): void {
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const now = clock.now().getTime();
+    for (const [known, until] of revoked) if (until <= now) revoked.delete(known);
+    if (token !== undefined) revoked.set(token, now + tokenTtlMs);
   }
 
   function requirePublisher(
@@ -617,6 +648,16 @@ export async function startPortalServer(options: PortalServerOptions): Promise<R
           throttle.recordSuccess(identityKey);
           const issued = tokens.issue({ kind: 'mobile', company, login: user.login, passwordHash: user.passwordHash });
           sendJson(response, 200, { ...issued, tokenType: 'Bearer', company, login: user.login, name: user.name });
+        },
+      },
+    },
+    {
+      pattern: ['mobile', 'logout'],
+      methods: {
+        POST: async ({ request, response }) => {
+          await requireMobileUser(request);
+          revoke(request);
+          response.writeHead(204, baseHeaders()).end();
         },
       },
     },

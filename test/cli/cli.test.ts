@@ -196,3 +196,21 @@ describe('users', () => {
     expect(tty.exitCode).toBe(2);
   });
 });
+
+describe('--log-file', () => {
+  test('writes every level as NDJSON with secrets redacted, even when the terminal is quiet', async () => {
+    const file = await writeConfig('logged.yaml', VALID);
+    const env = { BM_PASSWORD: SECRET, LEA_PASSWORD: 'lea-password-123' };
+    const r = await runInProcess(['config', 'show', '--config', file, '--quiet', '--log-file', 'logs/run.log'], { cwd: dir, env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(path.join(dir, 'logs', 'run.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.level)).toEqual(expect.arrayContaining(['verbose', 'result']));
+    expect(lines.find((l) => l.level === 'verbose').message).toMatch(/^config: .*logged\.yaml/);
+    const text = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(JSON.stringify(SECRET).slice(1, -1));
+    expect(text).not.toContain('lea-password-123');
+  });
+});

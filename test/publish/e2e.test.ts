@@ -207,3 +207,17 @@ describe('a portal that fails', () => {
 });
 
 export { BM };
+
+describe('check against a live portal', () => {
+  test('probes each service login through the configured route; a refused login is ✗ and exit 4', async () => {
+    const config = await writeConfig(dir, 'check.yaml', { url: portal.url, sqlite });
+    const ok = await runInProcess(['check', '--config', config, '--json'], { cwd: dir, env: ENV });
+    expect(ok.exitCode).toBe(0);
+    const probes = JSON.parse(ok.stdout).probes.map((p: { id: string; status: string }) => [p.id, p.status]);
+    expect(probes).toEqual([['source.DEMO', 'ok'], ['source.ACME', 'ok'], ['portal.data-manager', 'ok'], ['portal.business-mobile', 'ok']]);
+    const refused = await runInProcess(['check', '--config', config], { cwd: dir, env: { ...ENV, SB_BM: 'wrong-password-1' } });
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stdout).toMatch(/✗ Portal business-mobile login .*refused the business-mobile login for customer number 123456/);
+    expect(refused.stdout + refused.stderr).not.toContain('wrong-password-1');
+  });
+});

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli.js';
 import type { Deps } from '../../src/deps.js';
+import { openLogFile } from '../../src/log-file.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -47,6 +48,7 @@ export function createTestDeps(options: TestDepsOptions, sink: { stdout: string[
     execPath: '/usr/bin/node',
     execFile: options.execFile ?? (async (file) => ({ exitCode: 127, stdout: '', stderr: `${file}: not run in tests` })),
     tempDir: os.tmpdir(),
+    openLogFile,
   };
 }
 

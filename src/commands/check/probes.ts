@@ -3,6 +3,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandDeps } from '../../context.js';
 import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
+import { usesService } from '../../config/resolve.js';
 import { probeFailure } from './run.js';
 import { openCompanySource, REQUIRED_SAGE_TABLES } from '../../extract/open-source.js';
 
@@ -19,7 +20,15 @@ export interface ProbeResult {
 export async function runProbes(config: ResolvedConfig, deps: CommandDeps): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [];
   for (const company of config.companies) results.push(await timed(`source.${company.code}`, `${company.code} database`, deps, () => probeSource(company)));
-  results.push(await timed('portal', 'Portal', deps, () => probePortal(config)));
+  const started = deps.clock.now().getTime();
+  let portal: PortalProbe[];
+  try {
+    portal = await probePortal(config, deps);
+  } catch (error) {
+    portal = [{ status: 'fail', ...probeFailure(error) }];
+  }
+  const durationMs = deps.clock.now().getTime() - started;
+  for (const { id = 'portal', label = 'Portal', ...body } of portal) results.push({ id, label, ...body, durationMs });
   return results;
 }
 
@@ -75,12 +84,36 @@ async function assertWritableDirectory(dir: string): Promise<string> {
   }
 }
 
-async function probePortal(config: ResolvedConfig): Promise<ProbeBody> {
+type PortalProbe = ProbeBody & { id?: string; label?: string };
+
+async function probePortal(config: ResolvedConfig, deps: CommandDeps): Promise<PortalProbe[]> {
   const portal = config.portal;
   if (portal.kind === 'file') {
     const directory = portal.directory!;
     const existing = await assertWritableDirectory(directory);
-    return { status: 'ok', detail: existing === directory ? `${directory} is writable` : `${directory} will be created (${existing} is writable)` };
+    return [{ status: 'ok', detail: existing === directory ? `${directory} is writable` : `${directory} will be created (${existing} is writable)` }];
   }
-  return { status: 'fail', detail: `probing ${portal.url} is not built yet in this version of sbsync`, fix: 'use `--offline` to skip the live probes' };
+  // Reachability and each service's login, through the proxy the publication would use.
+  const { connectPortal } = await import('../../publish/connect.js');
+  const connection = await connectPortal(config, { env: deps.env, platform: deps.platform, redactor: deps.redactor, signal: deps.signal, baseDelayMs: 200 });
+  try {
+    const results: PortalProbe[] = [];
+    for (const service of ['data-manager', 'business-mobile'] as const) {
+      const key = service === 'data-manager' ? 'dataManager' : 'businessMobile';
+      if (!config.companies.some((c) => usesService(c, key))) continue;
+      try {
+        await connection.transport.authenticate(service);
+        results.push({ id: `portal.${service}`, label: `Portal ${service} login`, status: 'ok', detail: `accepted by ${portal.url} (${connection.route})` });
+      } catch (error) {
+        results.push({ id: `portal.${service}`, label: `Portal ${service} login`, status: 'fail', ...probeFailure(error) });
+      }
+    }
+    if (results.length === 0) {
+      await connection.transport.currentPublication('PROBE', 'business-mobile').catch(() => undefined);
+      results.push({ status: 'ok', detail: `${portal.url} reachable (${connection.route})` });
+    }
+    return results;
+  } finally {
+    await connection.transport.close();
+  }
 }

@@ -18,15 +18,22 @@
  *    watermark, so the next run sees it again);
  * 2. changed rows = `cbModification >= watermark − overlap OR cbMarq > lastKey` (new rows, and rows
  *    without a stamp inserted since);
+ *    A re-read row whose line has the fingerprint kept in the state for it (the line already published,
+ *    see state/fingerprints.ts) is skipped, so a run with nothing changed yields no line at all; a row
+ *    changed within the same minute stamp has another line, hence another fingerprint, and is sent;
  * 3. after the rows, the current key set is read (keyset chunks of cbMarq only) and merged with the
  *    committed key set: deleted = (committed ∪ extracted) − current. Both sets are sorted files, so the
  *    merge runs in bounded memory whatever the table size.
+ * Both kinds of extraction fingerprint the lines of the rows the next run will read again (the new window:
+ * `cbModification >= next watermark − overlap`, or `cbMarq > next lastKey`) into the pending state.
  * A full extraction writes the key set while it reads the rows; it reports no deletions because a full
- * publication replaces the whole dataset.
+ * publication replaces the whole dataset. On SQLite, when the source names its file, a full extraction of a
+ * large table is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
  */
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { OperationError, SourceError } from '../../errors.js';
-import { formatDay, parseWallClock } from '../sage/calendar.js';
+import { formatDay, formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
 import type { Row, SqlParams, SqlSource } from '../source.js';
 import {
   DEFAULT_OVERLAP_SECONDS,
@@ -39,26 +46,34 @@ import {
   type PendingState,
   type StateColumn,
   type StateManifest,
+  type StateWindow,
   STATE_FORMAT,
   STATE_VERSION,
   type TableState,
 } from '../state/store.js';
+import { decodeFingerprints, encodeFingerprints, lineFingerprint, MAX_FINGERPRINTS } from '../state/fingerprints.js';
 import { KeyFileError, KeyReader, KeyWriter, unionKeys, type KeyStream } from '../state/keys.js';
 import {
   changedFilter,
   chunkSql,
   keyChunkSql,
   MODIFIED,
+  rangeEndSql,
   rawColumns,
   ROW_KEY,
   statsSql,
   type MssqlJsonOptions,
   type RawColumn,
 } from './sql.js';
+import { readRangesInParallel, type RowChunk } from './parallel.js';
 import { findRawDataset, type RawDataset } from './tables.js';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
 export const DEFAULT_KEY_CHUNK_SIZE = 50_000;
+/** A full SQLite extraction of at least this many rows is read by worker threads (when the file is known). */
+export const PARALLEL_MIN_ROWS = 50_000;
+/** Reader threads of a parallel extraction: two, or one on a single-core machine. */
+export const DEFAULT_READERS = Math.max(1, Math.min(2, availableParallelism()));
 
 export type ExtractOptions =
   | {
@@ -66,6 +81,11 @@ export type ExtractOptions =
       /** Where the table's state lives; without it no state is prepared (a one-off export). */
       stateDir?: string;
       chunkSize?: number;
+      /**
+       * Worker threads reading a SQLite file (`source.file`): 0 reads on this thread; default: DEFAULT_READERS
+       * for tables of PARALLEL_MIN_ROWS rows or more, 0 below.
+       */
+      readers?: number;
     }
   | {
       mode: 'incremental';

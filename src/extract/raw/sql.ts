@@ -194,9 +194,20 @@ export function statsSql(dialect: Dialect, table: string, hasModified: boolean):
   return `SELECT max(${quoteIdent(dialect, ROW_KEY)}) AS last_key, ${modified} AS max_modified, count(*) AS row_count FROM ${t}`;
 }
 
+export interface ChunkSqlOptions {
+  /**
+   * Adds `w` = 1 for rows the next incremental run will read again (`cbModification >= @window OR
+   * cbMarq > @nextKey`), whose lines are fingerprinted in the state. Needs a cbModification column.
+   */
+  readonly windowFlag?: boolean;
+  /** Bounds the chunk above too (`cbMarq <= @upto`): a key range of the parallel reader. */
+  readonly upto?: boolean;
+}
+
 /**
- * One keyset chunk of rows: `k` = cbMarq, `j` = the row's JSON array. `@after` is the last key of the previous
- * chunk; `filter` (optional) restricts to changed rows and uses `@since` / `@lastKey`.
+ * One keyset chunk of rows: `k` = cbMarq, `j` = the row's JSON array (and `w`, see ChunkSqlOptions). `@after`
+ * is the last key of the previous chunk; `filter` (optional) restricts to changed rows and uses `@since` /
+ * `@lastKey`.
  */
 export function chunkSql(
   dialect: Dialect,
@@ -205,15 +216,26 @@ export function chunkSql(
   chunkSize: number,
   filter: string | undefined,
   mssql: MssqlJsonOptions = { stringEscape: true },
+  options: ChunkSqlOptions = {},
 ): string {
   const d = sqlDialect(dialect);
   const t = quoteIdent(dialect, table);
   const key = quoteIdent(dialect, ROW_KEY);
-  const where = `${key} > @after${filter ? ` AND (${filter})` : ''}`;
+  const where = `${key} > @after${options.upto ? ` AND ${key} <= @upto` : ''}${filter ? ` AND (${filter})` : ''}`;
   const json = dialect === 'mssql' ? mssqlRowJson(columns, mssql) : sqliteRowJson(columns);
-  return `SELECT ${d.top(chunkSize)}${key} AS k, ${json} AS j FROM ${t} WHERE ${where} ORDER BY ${key}${
+  const w = options.windowFlag ? `, CASE WHEN ${quoteIdent(dialect, MODIFIED)} >= @window OR ${key} > @nextKey THEN 1 ELSE 0 END AS w` : '';
+  return `SELECT ${d.top(chunkSize)}${key} AS k, ${json} AS j${w} FROM ${t} WHERE ${where} ORDER BY ${key}${
     dialect === 'sqlite' ? ` ${d.limit(chunkSize)}` : ''
   }`;
+}
+
+/**
+ * SQLite: the `offset + 1`-th key after `@after` (the upper bound of a key range holding `offset + 1` rows),
+ * or no row when fewer remain. Walks keys only, so it costs a fraction of reading the rows.
+ */
+export function rangeEndSql(table: string, rows: number): string {
+  const key = quoteIdent('sqlite', ROW_KEY);
+  return `SELECT ${key} AS k FROM ${quoteIdent('sqlite', table)} WHERE ${key} > @after ORDER BY ${key} LIMIT 1 OFFSET ${rows - 1}`;
 }
 
 /** The changed-rows filter of an incremental extraction. */

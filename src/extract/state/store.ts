@@ -2,7 +2,8 @@
  * Incremental state of the raw datasets, one pair of files per company and table, in a directory the
  * caller owns (the publisher uses `<dataDir>/state/<COMPANY>/`):
  *
- *   <TABLE>.json          the manifest: watermark, last cbMarq, key count, column signature, key file name
+ *   <TABLE>.json          the manifest: watermark, last cbMarq, key count, column signature, key file name,
+ *                         and the fingerprints of the rows the next run reads again (see fingerprints.ts)
  *   <TABLE>.<gen>.keys    the cbMarq set as of the last committed publication (see keys.ts)
  *
  * The state only moves when a publication commits: an extraction writes its new key set to a pending file
@@ -54,6 +55,22 @@ export interface StateManifest {
   readonly columns: readonly StateColumn[];
   /** When the state was committed (UTC, ISO 8601); information only. */
   readonly committedAt: string;
+  /** Fingerprints of the rows the next run reads again (absent in older states: the window is sent again). */
+  readonly window?: StateWindow;
+}
+
+/**
+ * The rows the next incremental run will read again (the overlap window below the watermark, and rows above
+ * `lastKey` read during the extraction), with a fingerprint of the line published for each, so that the next
+ * run sends only those whose line changed. Optional: a state without it (written before this field existed)
+ * simply sends its window again once.
+ */
+export interface StateWindow {
+  /** Rows with `cbModification >= from` (wall-clock) or `cbMarq > lastKey` were fingerprinted. */
+  readonly from: string;
+  readonly count: number;
+  /** base64, see fingerprints.ts. */
+  readonly fingerprints: string;
 }
 
 /** The committed state of one table, as loaded from its directory. */
