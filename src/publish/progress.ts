@@ -18,7 +18,9 @@ export function createProgress(io: IO, logger: Logger, stream?: NodeJS.WritableS
   const c = io.chalk;
   const symbol = { ok: c.green('✓'), warn: c.yellow('⚠'), fail: c.red('✗') };
   let spinner: Ora | undefined;
-  if (io.interactive && stream) {
+  // A terminal that reports no width (some pseudo-terminals) would make the spinner redraw endlessly.
+  const columns = (stream as { columns?: number } | undefined)?.columns ?? 0;
+  if (io.interactive && stream && columns > 0) {
     spinner = ora({ stream, isEnabled: true, discardStdin: false, color: 'cyan' });
   }
   let lastUpdate = 0;
@@ -34,9 +36,9 @@ export function createProgress(io: IO, logger: Logger, stream?: NodeJS.WritableS
       } else logger.verbose(text);
     },
     done(kind, text) {
+      // Without a terminal the final summary on stdout says the same: these lines are detail.
       if (spinner) spinner.stopAndPersist({ symbol: symbol[kind], text });
-      else if (kind === 'fail') logger.info(`${symbol.fail} ${text}`);
-      else logger.info(`${symbol[kind]} ${text}`);
+      else logger.verbose(`${symbol[kind]} ${text}`);
     },
     stop() {
       spinner?.stop();

@@ -324,7 +324,8 @@ async function publishCompany(
       const sent = serviceReport.datasets.reduce((n, d) => n + d.storedBytes, 0);
       if (serviceReport.error) progress.done('fail', `${company.code} ${service}: ${serviceReport.error.message}`);
       else {
-        const what = serviceReport.status === 'up-to-date' ? 'already up to date' : `${formatCount(rows)} rows, ${formatBytes(sent)}${serviceReport.mode ? ` (${serviceReport.mode})` : ''}`;
+        const size = service === 'business-mobile' ? `${serviceReport.datasets.length} views` : `${formatCount(rows)} rows`;
+        const what = serviceReport.status === 'up-to-date' ? 'already up to date' : `${size}, ${formatBytes(sent)}${serviceReport.mode ? ` (${serviceReport.mode})` : ''}`;
         progress.done(warnings.length > 0 ? 'warn' : 'ok', `${company.code} ${service}: ${options.dryRun ? 'dry run, ' : ''}${what}`);
       }
     }
