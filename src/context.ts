@@ -35,6 +35,7 @@ export interface CommandDeps extends Deps {
 
 export function createCommandDeps(deps: Deps, io: IO, logger: Logger, redactor: Redactor, flags: GlobalFlags): CommandDeps {
   let inspected: Promise<{ choice: ConfigChoice; result: ConfigLoadResult }> | undefined;
+  let announced = false;
 
   async function readConfigText(): Promise<{ choice: ConfigChoice; source: ConfigText }> {
     const choice = await findConfig({
@@ -85,8 +86,12 @@ export function createCommandDeps(deps: Deps, io: IO, logger: Logger, redactor: 
         hint: 'Fix the lines above, then run `sbsync config validate`.',
       });
     }
-    if (choice.kind === 'embedded') logger.info(io.chalk.dim(`Using ${describeChoice(choice)}; create sbsync.yaml for your own companies.`));
-    for (const warning of result.diagnostics) logger.warn(renderDiagnostic(warning).replace(/^(\S+) warning: /, '$1 '));
+    // Several steps of one command may ask for the config: the notes are said once.
+    if (!announced) {
+      announced = true;
+      if (choice.kind === 'embedded') logger.info(io.chalk.dim(`Using ${describeChoice(choice)}; create sbsync.yaml for your own companies.`));
+      for (const warning of result.diagnostics) logger.warn(renderDiagnostic(warning).replace(/^(\S+) warning: /, '$1 '));
+    }
     return result.config;
   }
 

@@ -97,7 +97,8 @@ export class RunSummariser {
       run = { runId: entry.runId, command: entry.command, pid: entry.pid, start: entry.time, declared: [], companies: new Map(), runErrors: [], interrupted: false, notes: [], warnings: 0, errors: 0 };
       this.#runs.set(entry.runId, run);
     }
-    if (entry.level === 'warning') run.warnings += 1;
+    // ⚠ means a consistency warning in the Sage data; other warnings (a lock taken over) are notes.
+    if (entry.event === 'consistency-warning') run.warnings += 1;
     if (entry.level === 'error') run.errors += 1;
     if (entry.event === 'run-start') {
       run.start = entry.time;
@@ -122,7 +123,7 @@ export class RunSummariser {
       run.companies.set(entry.company, company);
     }
     if (entry.service) company.services.add(entry.service);
-    if (entry.level === 'warning') company.warnings += 1;
+    if (entry.event === 'consistency-warning') company.warnings += 1;
     if (entry.level === 'error' || entry.event === 'publication-failed') {
       if (entry.level === 'error') company.errors += 1;
       company.failedBy ??= entry;
