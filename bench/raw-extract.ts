@@ -10,6 +10,7 @@
  *   --incremental                      after the full run, commit its state and run an incremental one
  *                                      (nothing changed in between): reports lines, deletions and time
  *   --in-thread                        hide the file path from the extraction (forces the in-thread path)
+ *   --readers N                        reader threads (the `readers` option; default: automatic)
  *
  * Prints one JSON line per table and a total: rows, wall seconds, rows/s, CPU seconds, and the RSS seen at
  * 100k lines and at the end (peak RSS of the process is reported by the total line).
@@ -35,6 +36,7 @@ const sink = option('--sink') ?? 'spool';
 const only = option('--tables')?.split(',').map((t) => t.trim().toUpperCase());
 const incremental = args.includes('--incremental');
 const inThread = args.includes('--in-thread');
+const readers = option('--readers') === undefined ? undefined : Number(option('--readers'));
 
 const work = mkdtempSync(join(tmpdir(), 'sbsync-bench-raw-'));
 const stateDir = join(work, 'state');
@@ -82,7 +84,8 @@ async function pass(mode: 'full' | 'incremental'): Promise<void> {
       const c0 = process.cpuUsage();
       const s0 = performance.now();
       const since = mode === 'incremental' ? await loadState(stateDir, d.table) : undefined;
-      const ex = await extractTable(source, d, since ? { mode: 'incremental', since } : { mode: 'full', stateDir });
+      const extra = readers === undefined ? {} : { readers };
+      const ex = await extractTable(source, d, since ? { mode: 'incremental', since, ...extra } : { mode: 'full', stateDir, ...extra });
       const rows = await consume(ex.lines, d.id);
       const result = await ex.finish();
       if (result.pending) await commitState(result.pending);

@@ -16,8 +16,7 @@ import { RAW_DATASETS } from '../src/extract/raw/tables.js';
 import { openSqliteSource } from '../src/extract/sources/sqlite.js';
 import { VIEW_IDS } from '../src/extract/views/catalog.js';
 import { computeView, computeViews } from '../src/extract/views/index.js';
-
-export const RESULT_PREFIX = 'BENCH-RESULT ';
+import { RESULT_PREFIX } from './lib/proc.js';
 
 interface GenerateArgs {
   path: string;

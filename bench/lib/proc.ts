@@ -93,3 +93,12 @@ export async function hasCommand(command: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Prefix of the result line a step child prints (bench/step.ts). */
+export const RESULT_PREFIX = 'BENCH-RESULT ';
+
+/** The JSON after RESULT_PREFIX on the child's last result line, or undefined. */
+export function parseStepResult(stdout: string): Record<string, unknown> | undefined {
+  const line = stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_PREFIX));
+  return line ? (JSON.parse(line.slice(RESULT_PREFIX.length)) as Record<string, unknown>) : undefined;
+}

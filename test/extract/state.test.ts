@@ -1,8 +1,9 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractTable, type ExtractOptions, type RawExtractionResult } from '../../src/extract/raw/extract.js';
 import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { decodeFingerprints, encodeFingerprints, lineFingerprint } from '../../src/extract/state/fingerprints.js';
 import { KeyFileError, KeyReader, readKeyFile, unionKeys, writeKeyFile } from '../../src/extract/state/keys.js';
 import { commitState, discardState, loadState, resetState } from '../../src/extract/state/store.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
@@ -104,14 +105,15 @@ describe('incremental extraction', () => {
 
     const second = await run('auto', 0);
     expect(second.mode).toBe('incremental');
-    // Row 5 carries the watermark itself (>=): boundary rows are always re-read.
-    expect(second.rows).toEqual([2, 5, 6, 7]);
+    // Row 5 carries the watermark itself (>=) and is re-read, but its line has not changed since the full
+    // run fingerprinted it: it is not sent again.
+    expect(second.rows).toEqual([2, 6, 7]);
     expect(await deleted(second.result)).toEqual([4]);
-    expect(second.result).toMatchObject({ rows: 4, deleted: 1, keyCount: 6, lastKey: 7, watermark: '2024-01-01T09:05:00' });
+    expect(second.result).toMatchObject({ rows: 3, deleted: 1, keyCount: 6, lastKey: 7, watermark: '2024-01-01T09:05:00' });
     await commitState(second.result.pending!);
 
     const third = await run('auto', 0);
-    expect(third.rows).toEqual([6]);
+    expect(third.rows).toEqual([]); // row 6 (on the watermark) is re-read and unchanged
     expect(await deleted(third.result)).toEqual([]);
     expect(third.result.keyCount).toBe(6);
   });
@@ -123,7 +125,7 @@ describe('incremental extraction', () => {
     write(`UPDATE F_ECRITUREC SET cbModification = '2024-01-02 00:00:00' WHERE EC_No = 3`);
 
     const a = await run('auto', 0);
-    expect(a.rows).toEqual([3, 5]);
+    expect(a.rows).toEqual([3]);
     expect(await deleted(a.result)).toEqual([1]);
     // The publication failed: no commit. The next run starts again from the same state.
     const state = await loadState(stateDir, 'F_ECRITUREC');
@@ -132,21 +134,23 @@ describe('incremental extraction', () => {
     expect(readdirSync(stateDir).sort()).toEqual(['F_ECRITUREC.1.keys', 'F_ECRITUREC.json']);
 
     const b = await run('auto', 0);
-    expect(b.rows).toEqual([3, 5]);
+    expect(b.rows).toEqual([3]);
     expect(await deleted(b.result)).toEqual([1]);
     await commitState(b.result.pending!);
     expect(readdirSync(stateDir).sort()).toEqual(['F_ECRITUREC.2.keys', 'F_ECRITUREC.json']);
     expect(readKeyFile(`${stateDir}/F_ECRITUREC.2.keys`)).toEqual([2, 3, 4, 5]);
   });
 
-  it('re-reads the rows inside the overlap window below the watermark', async () => {
+  it('re-reads the rows inside the overlap window below the watermark, and sends those not fingerprinted', async () => {
     const first = await run('auto');
     await commitState(first.result.pending!);
+    // The full run fingerprinted its default 2-minute window (row 5 at 08:40). A wider window re-reads rows
+    // 2–4 too, which have no fingerprint, so they are sent; row 5 is not.
     const within = await run('auto', 30 * 60); // watermark 08:40 − 30 min = 08:10
-    expect(within.rows).toEqual([2, 3, 4, 5]);
+    expect(within.rows).toEqual([2, 3, 4]);
     expect(within.result.watermark).toBe('2024-01-01T08:40:00');
-    const defaultWindow = await run('auto'); // 2 minutes
-    expect(defaultWindow.rows).toEqual([5]);
+    const defaultWindow = await run('auto'); // 2 minutes: only row 5, unchanged
+    expect(defaultWindow.rows).toEqual([]);
   });
 
   it('a full extraction after a state replaces it (next generation), with no deletions listed', async () => {
@@ -213,6 +217,98 @@ describe('incremental extraction', () => {
     await commitState(first.result.pending!);
     writeFileSync(`${stateDir}/F_ECRITUREC.json`, '{"format":"other"}');
     await expect(loadState(stateDir, 'F_ECRITUREC')).rejects.toMatchObject({ hint: expect.stringMatching(/--full/) });
+  });
+});
+
+describe('fingerprints of the re-read window', () => {
+  const windowOf = async () => (await loadState(stateDir, 'F_ECRITUREC'))?.manifest.window;
+
+  it('an incremental run with nothing changed yields no line and no deletion, run after run', async () => {
+    write(`UPDATE F_ECRITUREC SET cbModification = '2024-01-01 08:39:00' WHERE EC_No = 4`); // inside the window too
+    const first = await run('auto');
+    expect(first.rows).toEqual([1, 2, 3, 4, 5]);
+    await commitState(first.result.pending!);
+    // Rows 4 and 5 are within 2 minutes of the watermark 08:40: the next run reads them again.
+    expect(await windowOf()).toMatchObject({ from: '2024-01-01T08:38:00', count: 2 });
+    for (let i = 0; i < 3; i++) {
+      const again = await run('auto');
+      expect(again.mode).toBe('incremental');
+      expect(again.rows).toEqual([]);
+      expect(again.result).toMatchObject({ rows: 0, deleted: 0, keyCount: 5, watermark: '2024-01-01T08:40:00' });
+      expect(await deleted(again.result)).toEqual([]);
+      await commitState(again.result.pending!);
+      expect(await windowOf()).toMatchObject({ count: 2 }); // carried over by the runs that skipped the rows
+    }
+  });
+
+  it('sends a row changed again within the same minute stamp', async () => {
+    const first = await run('auto');
+    await commitState(first.result.pending!);
+    // Same cbModification (smalldatetime rounds to the minute), another label: only the line tells.
+    write(`UPDATE F_ECRITUREC SET EC_Intitule = 'Corrigée' WHERE EC_No = 5`);
+    const second = await run('auto');
+    expect(second.rows).toEqual([5]);
+    expect(second.result).toMatchObject({ rows: 1, deleted: 0 });
+    await commitState(second.result.pending!);
+    // The state now holds the new line's fingerprint: nothing to send any more.
+    expect((await run('auto')).rows).toEqual([]);
+  });
+
+  it('sends a new row inside the window, and a change of a row that was skipped before', async () => {
+    const first = await run('auto');
+    await commitState(first.result.pending!);
+    insertLine(6, '2024-01-01 08:40:00'); // same stamp as the watermark
+    const second = await run('auto');
+    expect(second.rows).toEqual([6]);
+    await commitState(second.result.pending!);
+    const third = await run('auto');
+    expect(third.rows).toEqual([]);
+    await commitState(third.result.pending!);
+    write(`UPDATE F_ECRITUREC SET EC_Montant = 99 WHERE EC_No = 5`); // row 5 was skipped by both runs
+    expect((await run('auto')).rows).toEqual([5]);
+  });
+
+  it('a state without fingerprints (older format) sends its window once, then nothing', async () => {
+    const first = await run('auto');
+    await commitState(first.result.pending!);
+    const path = `${stateDir}/F_ECRITUREC.json`;
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    expect(manifest.window).toBeDefined();
+    delete manifest.window;
+    writeFileSync(path, JSON.stringify(manifest, null, 2));
+    const second = await run('auto');
+    expect(second.mode).toBe('incremental');
+    expect(second.rows).toEqual([5]);
+    await commitState(second.result.pending!);
+    expect((await run('auto')).rows).toEqual([]);
+  });
+
+  it('damaged fingerprints are ignored (the window is sent again), and a deleted row loses its fingerprint', async () => {
+    const first = await run('auto');
+    await commitState(first.result.pending!);
+    const path = `${stateDir}/F_ECRITUREC.json`;
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { window: { fingerprints: string } };
+    manifest.window.fingerprints = 'not base64 of fingerprints!';
+    writeFileSync(path, JSON.stringify(manifest));
+    const second = await run('auto');
+    expect(second.rows).toEqual([5]);
+    write(`DELETE FROM F_ECRITUREC WHERE EC_No = 5`);
+    await commitState(second.result.pending!);
+    const third = await run('auto');
+    expect(third.rows).toEqual([]);
+    expect(await deleted(third.result)).toEqual([5]);
+    await commitState(third.result.pending!);
+    expect(await windowOf()).toBeUndefined();
+  });
+
+  it('encodes and decodes fingerprints compactly', () => {
+    const entries = new Map<number, string>([[7, lineFingerprint('[7]')], [1, lineFingerprint('[1]')], [2 ** 40, lineFingerprint('é')]]);
+    const text = encodeFingerprints(entries);
+    expect(Buffer.from(text, 'base64').length).toBe(3 * 8 + 1 + 1 + 6);
+    expect(decodeFingerprints(text, 3)).toEqual(new Map([...entries].sort((a, b) => a[0] - b[0])));
+    expect(decodeFingerprints(text, 2).size).toBe(0); // count mismatch: ignored
+    expect(decodeFingerprints(undefined, 0).size).toBe(0);
+    expect(lineFingerprint('[1,"a"]')).toMatch(/^[0-9a-f]{16}$/);
   });
 });
 

@@ -48,6 +48,8 @@ export async function runPortalServe(options: PortalServeOptions, deps: CommandD
   const store = await storeDirectory(options, deps);
   const { openStore } = await import('../../portal/store.js');
   const { startPortalServer } = await import('../../portal/server.js');
+  const { loadDashboard } = await import('../../portal/dashboard/handler.js');
+  const dashboard = await loadDashboard();
   const { accounts, from } = await publisherAccounts(options, store, deps);
   if (accounts.dataManager.length + accounts.businessMobile.length === 0) {
     deps.logger.warn(`no publisher account (no ${path.join(store, 'accounts.json')}, no credentials in the config): publications will be refused; mobile users can still read.`);
@@ -57,6 +59,7 @@ export async function runPortalServe(options: PortalServeOptions, deps: CommandD
     accounts,
     host: options.host,
     port: options.port,
+    handleOtherRequest: dashboard.handle,
     log: (entry) => {
       const line = `${entry.method ? `${entry.method} ${entry.path ?? ''} ${entry.status ?? ''} ` : ''}${entry.message}`;
       if (entry.level === 'error') deps.logger.error(line);
@@ -64,7 +67,7 @@ export async function runPortalServe(options: PortalServeOptions, deps: CommandD
       else deps.logger.verbose(line);
     },
   });
-  deps.logger.info(`Portal listening on ${server.url} (store ${store}); Ctrl-C stops it.`);
+  deps.logger.info(`Portal listening on ${server.url} (store ${store}); mobile dashboard at ${server.url}/; Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
     if (deps.signal.aborted) resolve();
     else deps.signal.addEventListener('abort', () => resolve(), { once: true });

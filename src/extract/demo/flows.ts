@@ -70,6 +70,13 @@ const WORKDAYS_PER_YEAR = 252;
 /** How far after `today` deals are anchored, so that pipelines in progress exist. */
 const SALES_HORIZON_DAYS = 40;
 const PURCHASE_HORIZON_DAYS = 35;
+/**
+ * Lost quotes older than this are closed (DO_Cloture = 1), as a sales office does when it cleans up its
+ * pipeline; younger ones stay open. Without it every lost quote of the three years stays open (about 20,000
+ * at scale 50), which no real company has and which open-quotes would list. Decided from the dates alone:
+ * it draws no random number, so the rest of the company is unchanged.
+ */
+const LOST_QUOTE_CLOSED_AFTER_DAYS = 90;
 
 // ---------------------------------------------------------------------------------------------------------
 // Documents
@@ -149,6 +156,8 @@ interface DocumentDraft {
   readonly stamp: Stamp;
   readonly lineStamp: Stamp;
   readonly posted: boolean;
+  /** DO_Cloture: closed by hand (a lost quote nobody will convert any more). */
+  readonly closed?: boolean;
 }
 
 interface Totals {
@@ -293,7 +302,7 @@ class CompanySimulation {
       'DO_Domaine', 'DO_Type', 'DO_Piece', 'DO_Date', 'DO_Ref', 'DO_Tiers', 'CO_No', 'cbCO_No', 'DE_No', 'cbDE_No',
       'CT_NumPayeur', 'DO_Imprim', 'DO_DateLivr', 'CG_Num', 'DO_Statut', 'DO_Heure', 'DO_Provenance', 'DO_MajCpta',
       'DO_Motif', 'DO_DateLivrRealisee', 'DO_FactureFrs', 'DO_PieceOrig', 'DO_GUID', 'DO_Valide', 'DO_TotalHT',
-      'DO_TotalHTNet', 'DO_TotalTTC', 'DO_NetAPayer', 'DO_MontantRegle', 'Référence chantier',
+      'DO_TotalHTNet', 'DO_TotalTTC', 'DO_NetAPayer', 'DO_MontantRegle', 'DO_Cloture', 'Référence chantier',
     ]);
     this.insertLine = this.writer.inserter('F_DOCLIGNE', [
       'DO_Domaine', 'DO_Type', 'CT_Num', 'DO_Piece', 'DL_PieceBC', 'DL_PieceBL', 'DO_Date', 'DL_DateBC', 'DL_DateBL',
@@ -496,7 +505,7 @@ class CompanySimulation {
         domain: 0, type: TYPE.quote, piece: this.nextPiece(SERIES.quote), day, tiers: customer.num, repNo: customer.rep.no,
         depotNo: customer.depot.no, provenance: 0, status: this.sales.chance(0.5) ? 0 : 1, reference, site,
         deliveryDay: day + 21, lines, sign: 1, stockMovement: 0, supplierInvoice: null, originalPiece: null, motive: null,
-        paidCents: 0, stamp, lineStamp: stamp, posted: false,
+        paidCents: 0, stamp, lineStamp: stamp, posted: false, closed: this.today - day > LOST_QUOTE_CLOSED_AFTER_DAYS,
       });
     }
   }
@@ -845,7 +854,8 @@ class CompanySimulation {
         doc.status, time, doc.provenance, doc.posted ? 1 : 0, doc.motive,
         delivered && doc.deliveryDay !== null && doc.deliveryDay <= this.today ? this.dayText(doc.deliveryDay) : null,
         doc.supplierInvoice, doc.originalPiece, random.guid(), doc.posted ? 1 : 0, euros(sign * totals.htCents),
-        euros(sign * totals.htCents), euros(sign * totals.ttcCents), euros(sign * totals.ttcCents), euros(doc.paidCents), doc.site,
+        euros(sign * totals.htCents), euros(sign * totals.ttcCents), euros(sign * totals.ttcCents), euros(doc.paidCents),
+        doc.closed === true ? 1 : 0, doc.site,
       ],
       doc.stamp,
     );

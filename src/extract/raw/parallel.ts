@@ -18,19 +18,19 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
 
-/** One chunk of rows in key order: raw key values (checked by the caller), lines, indices of flagged rows. */
+/** One chunk of rows in key order: raw key values (checked by the caller), their lines, flagged keys. */
 export interface RowChunk {
   readonly keys: ArrayLike<unknown>;
   readonly lines: readonly string[];
-  /** Ascending indices of the rows whose `w` column is 1. */
-  readonly flags: readonly number[];
+  /** The keys (ascending) of the rows whose `w` column is 1: those the next run reads again. */
+  readonly again: readonly number[];
 }
 
 export interface ParallelReadSpec {
   readonly file: string;
   /** For messages. */
   readonly label: string;
-  /** `k`, `j` [, `w`] of `@after < key <= @upto` ordered by key, LIMIT `chunkSize + 1` (chunkSql with upto). */
+  /** `k`, `j` [, `w`] of `@after < key <= @upto` in key order, LIMIT `chunkSize + 1` (chunkSql with upto). */
   readonly sql: string;
   /** rangeEndSql(table, chunkSize). */
   readonly endSql: string;
@@ -56,20 +56,19 @@ parentPort.on('message', (task) => {
       upto = k === undefined || k === null ? null : k;
       parentPort.postMessage({ id, kind: 'end', end: upto });
     }
+    // Row by row (small strings in the young generation, quickly collected, on both threads).
     const got = rows.all(Object.assign({}, workerData.params, { after: task.after, upto: upto === null ? OPEN : upto }));
     const n = got.length;
     const keys = new Array(n);
-    const parts = new Array(n);
-    const flags = [];
-    let text = true;
+    const lines = new Array(n);
+    const again = [];
     for (let i = 0; i < n; i++) {
       const r = got[i];
       keys[i] = r[0];
-      parts[i] = r[1];
-      if (typeof r[1] !== 'string') text = false;
-      if (r.length > 2 && r[2] === 1) flags.push(i);
+      lines[i] = r[1];
+      if (r[2] === 1) again.push(r[0]);
     }
-    parentPort.postMessage({ id, kind: 'rows', n, keys, text: text ? parts.join('\\n') : null, flags, upto });
+    parentPort.postMessage({ id, kind: 'rows', n, keys, lines, again, upto });
   } catch (error) {
     parentPort.postMessage({ id, kind: 'error', message: error && error.message ? error.message : String(error) });
   }
@@ -79,9 +78,9 @@ parentPort.on('message', (task) => {
 interface RangeResult {
   readonly n: number;
   readonly keys: unknown[];
-  /** The lines joined with `\n`; null when a row's JSON was not text (never for json_array output). */
-  readonly text: string | null;
-  readonly flags: number[];
+  readonly lines: string[];
+  /** The keys of the rows flagged `w`. */
+  readonly again: number[];
   readonly upto: number | null;
 }
 
@@ -124,7 +123,8 @@ class ReaderPool {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const workerData = { driver, file: spec.file, sql: spec.sql, endSql: spec.endSql, params: spec.params };
     for (let i = 0; i < spec.readers; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      // A small young generation: a reader's garbage is a few hundred rows at a time.
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.on('message', (message: Record<string, unknown>) => this.message(worker, message));
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
@@ -230,15 +230,12 @@ export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenera
       let result = await task.rows.promise;
       launch();
       for (;;) {
-        const lines = result.n === 0 ? [] : (result.text?.split('\n') ?? []);
-        // A raw newline inside a line (never in json_array output) would show as an extra piece.
-        if (lines.length !== result.n) {
-          throw new SourceError(`Reading ${spec.label}: a row's JSON was not a single line of text.`);
-        }
-        yield { keys: result.keys, lines, flags: result.flags };
-        if (result.n < limit) break;
+        const n = Number(result.n);
+        const { keys, lines } = result;
+        yield { keys, lines, again: result.again };
+        if (n < limit) break;
         // More rows than the range held when its end was found: continue it before the next range.
-        const last = result.keys[result.n - 1] as number;
+        const last = keys[n - 1] as number;
         result = await pool.submit(last, result.upto, false, true).rows.promise;
       }
     }

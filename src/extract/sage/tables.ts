@@ -49,8 +49,15 @@ export interface SageColumn {
 
 export interface SageIndex {
   readonly name: string;
+  /** Key columns, in order. */
   readonly columns: readonly string[];
   readonly unique: boolean;
+  /**
+   * Covering columns carried in the index leaf (SQL Server `INCLUDE (…)`), so that the view aggregates
+   * over the largest tables read the index alone instead of fetching one wide row per line. SQLite has no
+   * INCLUDE: its DDL appends them after the key columns, which serves the same reads.
+   */
+  readonly include?: readonly string[];
 }
 
 export type SageTableGroup = 'parameters' | 'accounting' | 'commercial';
@@ -183,7 +190,7 @@ interface TableSpec {
   businessKey: string[];
   columns: string;
   userDefined?: string;
-  indexes?: Array<[name: string, columns: string[], unique?: boolean]>;
+  indexes?: Array<[name: string, columns: string[], unique?: boolean, include?: string[]]>;
 }
 
 function table(spec: TableSpec): SageTable {
@@ -203,9 +210,9 @@ function table(spec: TableSpec): SageTable {
     spec.businessKey.length === 1 && spec.businessKey[0] === 'cbMarq'
       ? []
       : [{ name: `UKA_${spec.name}_${spec.businessKey.join('_')}`, columns: spec.businessKey, unique: true }];
-  const others = (spec.indexes ?? []).map(([name, cols, unique]) => {
-    for (const k of cols) if (!names.has(k)) throw new Error(`Unknown index column ${spec.name}.${k}`);
-    return { name, columns: cols, unique: unique === true };
+  const others = (spec.indexes ?? []).map(([name, cols, unique, include]) => {
+    for (const k of [...cols, ...(include ?? [])]) if (!names.has(k)) throw new Error(`Unknown index column ${spec.name}.${k}`);
+    return { name, columns: cols, unique: unique === true, ...(include && include.length > 0 ? { include } : {}) };
   });
   return Object.freeze({
     name: spec.name,
@@ -465,9 +472,13 @@ const F_ECRITUREC = table({
     EC_DateRappro datetime
     EC_Reference varchar(17)
   `,
+  // Sage's own ledger indexes (on the cb shadow columns in SQL Server): by account and period, and by third
+  // party, lettering and period. The included columns are what the views sum (views/accounting.ts): the
+  // profit-and-loss and treasury passes read IEC_CG alone, the third-party pass (balances, open items,
+  // aged balances, due dates) IEC_CT alone, instead of fetching one ledger row per line.
   indexes: [
-    ['IEC_CG', ['CG_Num', 'JM_Date', 'EC_Jour']],
-    ['IEC_CT', ['CT_Num', 'EC_Lettre', 'JM_Date']],
+    ['IEC_CG', ['CG_Num', 'JM_Date', 'EC_Jour'], false, ['EC_Sens', 'EC_Montant', 'EC_ANType', 'JO_Num']],
+    ['IEC_CT', ['CT_Num', 'EC_Lettre', 'JM_Date', 'EC_Jour'], false, ['EC_Echeance', 'EC_Sens', 'EC_Montant']],
     ['IEC_REFPIECE', ['EC_RefPiece']],
   ],
 });
@@ -725,9 +736,11 @@ const F_DOCENTETE = table({
   userDefined: `
     "Référence chantier" varchar(35)
   `,
+  // IDO_TIERS is Sage's (DO_Domaine, cbDO_Tiers, DO_Date, DO_Type, cbDO_Piece): it serves the latest documents
+  // of each customer. IDO_DATE includes what the sales passes read from the header (views/commercial.ts).
   indexes: [
-    ['IDO_TIERS', ['DO_Domaine', 'DO_Tiers', 'DO_Date', 'DO_Type']],
-    ['IDO_DATE', ['DO_Domaine', 'DO_Type', 'DO_Date']],
+    ['IDO_TIERS', ['DO_Domaine', 'DO_Tiers', 'DO_Date', 'DO_Type', 'DO_Piece']],
+    ['IDO_DATE', ['DO_Domaine', 'DO_Type', 'DO_Date'], false, ['DO_Piece', 'DO_Provenance', 'DO_Tiers', 'CO_No', 'DO_Cloture']],
   ],
 });
 
@@ -792,8 +805,10 @@ const F_DOCLIGNE = table({
     DL_QteDE numeric(24,6) default 0
     DL_CodeTaxe1 varchar(5)
   `,
+  // Lines of a document in order; the included columns are what the sales passes sum, so that joining the
+  // lines of a period's documents reads this index alone.
   indexes: [
-    ['IDL_PIECE', ['DO_Domaine', 'DO_Type', 'DO_Piece', 'DL_Ligne']],
+    ['IDL_PIECE', ['DO_Domaine', 'DO_Type', 'DO_Piece', 'DL_Ligne'], false, ['AR_Ref', 'DL_Qte', 'DL_PrixRU', 'DL_MontantHT', 'DL_MontantTTC']],
   ],
 });
 
@@ -965,14 +980,17 @@ export function sqliteCreateTable(t: SageTable): string {
   return `CREATE TABLE ${quoteSqlite(t.name)} (\n${body}\n)`;
 }
 
-/** `CREATE INDEX` statements for one table; run them after a bulk load, it is much faster. */
+/**
+ * `CREATE INDEX` statements for one table; run them after a bulk load, it is much faster. Included columns
+ * follow the key columns (SQLite has no INCLUDE); a unique index stays unique on its key columns only.
+ */
 export function sqliteCreateIndexes(t: SageTable): string[] {
-  return t.indexes.map(
-    (ix) =>
-      `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteSqlite(ix.name)} ON ${quoteSqlite(t.name)} (${ix.columns
-        .map(quoteSqlite)
-        .join(', ')})`,
-  );
+  return t.indexes.map((ix) => {
+    if (ix.unique && ix.include && ix.include.length > 0) throw new Error(`Unique index ${ix.name} cannot include columns in SQLite`);
+    return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteSqlite(ix.name)} ON ${quoteSqlite(t.name)} (${[...ix.columns, ...(ix.include ?? [])]
+      .map(quoteSqlite)
+      .join(', ')})`;
+  });
 }
 
 export interface SqliteSchemaDdl {

@@ -18,14 +18,15 @@ import {
   daysFrom,
   integer,
   label,
+  monthOf,
   text,
   warningsOf,
   type ViewContext,
 } from './context.js';
 import { byAmountDesc, compare, micro, money, percent } from './money.js';
 import { tiersBalances } from './accounting.js';
-import { monthAmounts, monthlyComparison, monthlyWindow, type MonthlyComparison } from './series.js';
-import type { Comparison, Day, Money, Period, Quantity, ViewBody } from './types.js';
+import { monthlyComparison, monthlyWindow, type MonthAmounts, type MonthlyComparison } from './series.js';
+import type { Comparison, Day, Money, Month, Period, Quantity, ViewBody } from './types.js';
 
 const SALES_DOCUMENTS = 'h.DO_Domaine = 0 AND h.DO_Type IN (4, 5, 6, 7)';
 const DEDUCTED = '(h.DO_Type IN (4, 5) OR h.DO_Provenance IN (1, 2))';
@@ -45,19 +46,19 @@ const itemLine = (ctx: ViewContext) => `${ctx.sql.trim('l.AR_Ref')} <> ''`;
 export type SalesByMonthData = MonthlyComparison;
 
 export async function salesByMonth(ctx: ViewContext): Promise<ViewBody<SalesByMonthData>> {
-  const q = ctx.sql;
   const year = await ctx.reportingYear();
   const window = monthlyWindow(year, ctx.asOf);
-  const rows = await ctx.rows(
-    `SELECT ${q.year('h.DO_Date')} AS y, ${q.month('h.DO_Date')} AS m,
-       ${q.formatExactSum(q.exactSum(SALES_AMOUNT))} AS amount,
-       ${q.formatExactSum(q.exactSum(`CASE WHEN h.DO_Date < @previousAsOfNext THEN ${SALES_AMOUNT} ELSE 0 END`))} AS previous_to_date
-     FROM ${DOCUMENT_LINES}
-     WHERE ${SALES_DOCUMENTS} AND ${itemLine(ctx)} AND h.DO_Date >= @from AND h.DO_Date < @to
-     GROUP BY ${q.year('h.DO_Date')}, ${q.month('h.DO_Date')}`,
-    { from: dateParam(window.from), to: dateParam(window.to), previousAsOfNext: dateParam(window.previousAsOfNext) },
-  );
-  return { kind: 'series', data: monthlyComparison(year, ctx.asOf, monthAmounts(rows)), ...warningsOf(year.warning) };
+  // The months of the fiscal year and of the year before, out of the customer sales pass: the window's
+  // edges are slice boundaries, so every slice is wholly inside or outside it and its year-to-date part.
+  const byMonth = new Map<Month, MonthAmounts>();
+  for (const slice of await customerSales(ctx)) {
+    if (slice.from < window.from || slice.to > window.to) continue;
+    const found = byMonth.get(slice.month) ?? { amount: 0n, previousToDate: 0n };
+    found.amount += slice.amount;
+    if (slice.to <= window.previousAsOfNext) found.previousToDate += slice.amount;
+    byMonth.set(slice.month, found);
+  }
+  return { kind: 'series', data: monthlyComparison(year, ctx.asOf, byMonth), ...warningsOf(year.warning) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -133,6 +134,60 @@ function salesGroups(ctx: ViewContext, keyExpressions: readonly string[]): Promi
   });
 }
 
+/** Sales of one customer and rep in one month, within one slice of dates [from, to). */
+interface CustomerSalesSlice {
+  customer: string;
+  rep: string;
+  month: Month;
+  from: Day;
+  /** Exclusive. */
+  to: Day;
+  amount: bigint;
+}
+
+/**
+ * The sales pass by customer (F_DOCENTETE.DO_Tiers), rep (CO_No) and month, cut at the edges of every
+ * period the views compare: the trailing year and the year before (top-customers, sales-by-rep,
+ * customer-cards) and the fiscal-year window of sales-by-month. One pass over the document lines serves
+ * the four views; the few thousand groups are added up in memory with BigInt.
+ */
+function customerSales(ctx: ViewContext): Promise<CustomerSalesSlice[]> {
+  return ctx.shared('sales:customer-rep-month', async () => {
+    const q = ctx.sql;
+    const { period, previousPeriod } = trailingYear(ctx.asOf);
+    const window = monthlyWindow(await ctx.reportingYear(), ctx.asOf);
+    // Slice i runs from cuts[i] to cuts[i+1] (the last one to as-of); every window edge is a cut.
+    const cuts = [...new Set([previousPeriod.from, period.from, window.from, window.previousAsOfNext])]
+      .filter((d) => d < ctx.asOfNext)
+      .sort();
+    const slice = `CASE ${cuts
+      .slice(1)
+      .map((_, i) => `WHEN h.DO_Date < @cut${i + 1} THEN ${i}`)
+      .join(' ')} ELSE ${cuts.length - 1} END`;
+    const rows = await ctx.rows(
+      `SELECT x.customer, x.rep, ${q.dateText('x.month_start')} AS month_start, x.slice,
+         ${q.formatExactSum(q.exactSum('x.amount'))} AS amount
+       FROM (SELECT h.DO_Tiers AS customer, h.CO_No AS rep, ${q.monthStart('h.DO_Date')} AS month_start, ${slice} AS slice,
+               ${SALES_AMOUNT} AS amount
+             FROM ${DOCUMENT_LINES}
+             WHERE ${SALES_DOCUMENTS} AND ${itemLine(ctx)} AND h.DO_Date >= @cut0 AND h.DO_Date < @to) x
+       GROUP BY x.customer, x.rep, x.month_start, x.slice`,
+      { ...Object.fromEntries(cuts.map((d, i) => [`cut${i}`, dateParam(d)])), to: dateParam(ctx.asOfNext) },
+    );
+    return rows.map((r) => {
+      const i = integer(r.slice);
+      return {
+        customer: label(r.customer),
+        rep: label(r.rep),
+        month: monthOf(day(r.month_start) ?? ''),
+        from: cuts[i] as Day,
+        to: cuts[i + 1] ?? ctx.asOfNext,
+        amount: micro(r.amount),
+      };
+    });
+  });
+}
+
 /** Sums sales groups under the key `keyOf` gives them. */
 function rollUp(groups: readonly SalesGroup[], keyOf: (keys: string[]) => string): Map<string, SalesByKey> {
   const byKey = new Map<string, SalesByKey>();
@@ -149,7 +204,22 @@ function rollUp(groups: readonly SalesGroup[], keyOf: (keys: string[]) => string
   return byKey;
 }
 
-const byCustomerAndRep = (ctx: ViewContext) => salesGroups(ctx, ['h.DO_Tiers', 'h.CO_No']);
+/** Trailing-year sales by customer and rep (amounts only: quantity and cost are not ranked for them). */
+function byCustomerAndRep(ctx: ViewContext): Promise<SalesGroup[]> {
+  return ctx.shared('sales:customer-rep', async () => {
+    const { period, previousPeriod } = trailingYear(ctx.asOf);
+    const groups = new Map<string, SalesGroup>();
+    for (const slice of await customerSales(ctx)) {
+      const target = slice.from >= period.from ? 'current' : slice.from >= previousPeriod.from ? 'previous' : null;
+      if (target === null) continue;
+      const id = JSON.stringify([slice.customer, slice.rep]);
+      const group = groups.get(id) ?? { keys: [slice.customer, slice.rep], current: noSales(), previous: noSales() };
+      group[target].amount += slice.amount;
+      groups.set(id, group);
+    }
+    return [...groups.values()];
+  });
+}
 const byItem = (ctx: ViewContext) => salesGroups(ctx, ['l.AR_Ref']);
 
 async function names(ctx: ViewContext, sql: string, pick: (r: Record<string, unknown>) => string = (r) => label(r.name as string)): Promise<Map<string, string>> {
@@ -558,16 +628,18 @@ export async function customerCards(ctx: ViewContext): Promise<ViewBody<Customer
     ),
     byCustomerAndRep(ctx).then((groups) => rollUp(groups, ([customer]) => customer ?? '')),
     tiersBalances(ctx, 0),
+    // Documents are ranked on their key columns alone (which the header indexes cover); only the few
+    // latest of each customer are then read in full, with the sum of their lines.
     ctx.rows(
-      `SELECT r.tiers, r.DO_Type AS type, r.DO_Provenance AS provenance, r.DO_Piece AS piece, ${q.dateText('r.DO_Date')} AS doc_date,
+      `SELECT r.tiers, h.DO_Type AS type, h.DO_Provenance AS provenance, h.DO_Piece AS piece, ${q.dateText('h.DO_Date')} AS doc_date,
          ${q.formatExactSum(`(SELECT ${q.exactSum('l.DL_MontantHT')} FROM F_DOCLIGNE l
-            WHERE l.DO_Domaine = r.DO_Domaine AND l.DO_Type = r.DO_Type AND l.DO_Piece = r.DO_Piece)`)} AS amount
-         ${hasPaymentTotals ? `, ${q.money('r.DO_NetAPayer - r.DO_MontantRegle')} AS remaining` : ''}
-       FROM (SELECT h.DO_Domaine, h.DO_Type, h.DO_Provenance, h.DO_Piece, h.DO_Date, h.DO_Tiers AS tiers
-               ${hasPaymentTotals ? ', h.DO_NetAPayer, h.DO_MontantRegle' : ''},
-               ROW_NUMBER() OVER (PARTITION BY h.DO_Tiers ORDER BY h.DO_Date DESC, h.DO_Type DESC, h.DO_Piece DESC) AS doc_rank
-             FROM F_DOCENTETE h
-             WHERE h.DO_Domaine = 0 AND h.DO_Type IN (0, 1, 2, 3, 4, 5, 6, 7) AND h.DO_Date >= @from AND h.DO_Date < @asOfNext) r
+            WHERE l.DO_Domaine = h.DO_Domaine AND l.DO_Type = h.DO_Type AND l.DO_Piece = h.DO_Piece)`)} AS amount
+         ${hasPaymentTotals ? `, ${q.money('h.DO_NetAPayer - h.DO_MontantRegle')} AS remaining` : ''}
+       FROM (SELECT k.DO_Domaine, k.DO_Type, k.DO_Piece, k.DO_Tiers AS tiers,
+               ROW_NUMBER() OVER (PARTITION BY k.DO_Tiers ORDER BY k.DO_Date DESC, k.DO_Type DESC, k.DO_Piece DESC) AS doc_rank
+             FROM F_DOCENTETE k
+             WHERE k.DO_Domaine = 0 AND k.DO_Type IN (0, 1, 2, 3, 4, 5, 6, 7) AND k.DO_Date >= @from AND k.DO_Date < @asOfNext) r
+       JOIN F_DOCENTETE h ON h.DO_Domaine = r.DO_Domaine AND h.DO_Type = r.DO_Type AND h.DO_Piece = r.DO_Piece
        WHERE r.doc_rank <= ${LAST_DOCUMENTS}
        ORDER BY r.tiers, r.doc_rank`,
       { from: dateParam(trailingYear(ctx.asOf).period.from), asOfNext: dateParam(ctx.asOfNext) },

@@ -1,0 +1,147 @@
+/** Worker-thread reading of SQLite files: the same lines, keys and state as the in-thread path. */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoDatabase } from '../../src/extract/demo/index.js';
+import { extractTable, type ExtractOptions } from '../../src/extract/raw/extract.js';
+import { readRangesInParallel } from '../../src/extract/raw/parallel.js';
+import { chunkSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
+import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
+import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import type { SqlSource } from '../../src/extract/source.js';
+import { discardState } from '../../src/extract/state/store.js';
+import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
+
+let dir: TempDir;
+let fixture: string;
+let demo: string;
+
+/** The SQLite source with its file named (the worker path), or hidden (the in-thread path). */
+function open(path: string, withFile: boolean): SqlSource {
+  const s = openSqliteSource(path);
+  const wrapped: SqlSource = { dialect: s.dialect, label: s.label, query: (q, p) => s.query(q, p), columns: (t) => s.columns(t), close: () => s.close() };
+  return withFile ? { ...wrapped, file: path } : wrapped;
+}
+
+interface Output {
+  lines: string[];
+  rows: number;
+  keyCount: number;
+  keysSha256: string | undefined;
+  keysFile: string | undefined;
+  window: unknown;
+}
+
+async function extract(path: string, table: string, withFile: boolean, options: ExtractOptions): Promise<Output> {
+  const source = open(path, withFile);
+  try {
+    const ex = await extractTable(source, table, options);
+    const lines: string[] = [];
+    for await (const line of ex.lines) lines.push(line);
+    const result = await ex.finish();
+    const out: Output = {
+      lines,
+      rows: result.rows,
+      keyCount: result.keyCount,
+      keysSha256: result.pending?.manifest.keysSha256,
+      keysFile: result.pending ? readFileSync(result.pending.pendingKeysPath).toString('hex') : undefined,
+      window: result.pending?.manifest.window,
+    };
+    if (result.pending) await discardState(result.pending);
+    return out;
+  } finally {
+    await source.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = createTempDir('sbsync-raw-parallel-');
+  const ledger = Array.from({ length: 103 }, (_, i) => ({
+    EC_No: i + 1,
+    JO_Num: i % 3 === 0 ? 'VTE' : 'ACH',
+    JM_Date: '2024-02-01',
+    EC_Jour: 1 + (i % 28),
+    EC_Piece: `P${i}`,
+    CG_Num: '706000',
+    EC_Intitule: i % 7 === 0 ? null : `Écriture n° ${i} "guillemets" \\ tab\tfin €`,
+    EC_Sens: i % 2,
+    EC_Montant: i % 5 === 0 ? `${i}` : `-${i}.${String(i * 7919).slice(-6).padStart(6, '0')}`,
+    EC_Echeance: i % 4 === 0 ? '1900-01-01' : '2024-03-31 12:34:56',
+    cbModification: i % 2 === 0 ? `2024-03-01 10:${String(i % 60).padStart(2, '0')}:00` : null,
+  }));
+  fixture = createSageFixture(dir.file('fixture.sqlite'), { F_ECRITUREC: ledger });
+  demo = (await createDemoDatabase({ path: dir.file('demo.sqlite'), scale: 0.3, today: '2025-10-15' })).path;
+});
+afterAll(() => dir.remove());
+
+describe('parallel SQLite reading', () => {
+  it('gives byte-identical lines, key file and fingerprints to the in-thread path on a fixture', async () => {
+    const inThread = await extract(fixture, 'F_ECRITUREC', false, { mode: 'full', stateDir: dir.file('s1'), chunkSize: 7 });
+    expect(inThread.rows).toBe(103);
+    for (const readers of [1, 2, 3]) {
+      const parallel = await extract(fixture, 'F_ECRITUREC', true, { mode: 'full', stateDir: dir.file(`s${readers + 1}`), chunkSize: 7, readers });
+      expect(parallel).toEqual(inThread);
+    }
+    // Chunk sizes that do and do not divide the row count, and a single chunk.
+    for (const chunkSize of [1, 103, 1000]) {
+      expect(await extract(fixture, 'F_ECRITUREC', true, { mode: 'full', chunkSize, readers: 2 })).toEqual({ ...inThread, keysSha256: undefined, keysFile: undefined, window: undefined });
+    }
+  });
+
+  it('gives byte-identical lines to the in-thread path for every dataset of the demo company', async () => {
+    for (const dataset of RAW_DATASETS) {
+      const a = await extract(demo, dataset.table, false, { mode: 'full', stateDir: dir.file('demo-a'), chunkSize: 1000 });
+      const b = await extract(demo, dataset.table, true, { mode: 'full', stateDir: dir.file('demo-b'), chunkSize: 1000, readers: 2 });
+      expect(b.rows, dataset.table).toBe(a.rows);
+      expect(b.lines.join('\n') === a.lines.join('\n'), dataset.table).toBe(true);
+      expect(b.keysFile, dataset.table).toBe(a.keysFile);
+      expect(b.window, dataset.table).toEqual(a.window);
+    }
+  });
+
+  it('continues a key range that holds more rows than a chunk, in order', async () => {
+    const source = open(fixture, false);
+    const columns = rawColumns(await source.columns('F_ECRITUREC'));
+    await source.close();
+    const chunkSize = 5;
+    // Ranges found for 3 chunks of rows but read 5 + 1 at a time: every range needs continuations.
+    const keys: number[] = [];
+    let chunks = 0;
+    for await (const chunk of readRangesInParallel({
+      file: fixture,
+      label: fixture,
+      sql: chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }),
+      endSql: rangeEndSql('F_ECRITUREC', 3 * chunkSize),
+      params: {},
+      chunkSize,
+      readers: 2,
+    })) {
+      chunks++;
+      keys.push(...(chunk.keys as number[]));
+      expect(chunk.lines).toHaveLength(chunk.keys.length);
+    }
+    expect(keys).toEqual(Array.from({ length: 103 }, (_, i) => i + 1));
+    expect(chunks).toBeGreaterThan(103 / 6);
+  });
+
+  it('reports a failing statement as a source error and stops its threads', async () => {
+    const run = async () => {
+      for await (const _ of readRangesInParallel({ file: fixture, label: fixture, sql: 'SELECT nope FROM F_ECRITUREC WHERE cbMarq > @after AND cbMarq <= @upto', endSql: rangeEndSql('F_ECRITUREC', 5), params: {}, chunkSize: 5, readers: 2 })) {
+        /* nothing */
+      }
+    };
+    await expect(run()).rejects.toThrow(/F_ECRITUREC|nope|worker thread/);
+  });
+
+  it('stops its threads when the consumer stops early', async () => {
+    const source = open(demo, true);
+    try {
+      const ex = await extractTable(source, 'F_ECRITUREC', { mode: 'full', chunkSize: 100, readers: 2 });
+      let n = 0;
+      for await (const _ of ex.lines) if (++n === 150) break;
+      expect(n).toBe(150);
+      await ex.abort();
+    } finally {
+      await source.close();
+    }
+  });
+});
