@@ -3,20 +3,17 @@ import type { CommandDeps } from '../../context.js';
 import { localDate } from '../../time.js';
 import type { PublishOptions } from './options.js';
 import type { PublishResult } from '../../publish/publication.js';
+import { openRunJournal } from '../run-journal.js';
 
 export async function runPublish(options: PublishOptions, deps: CommandDeps): Promise<PublishResult & { journal: string }> {
   const config = await deps.loadConfig();
-  const [{ publish }, { openJournal, createRunId }, { connectPortal }, { createProgress }, { hashPassword }] = await Promise.all([
+  const [{ publish }, { connectPortal }, { createProgress }, { hashPassword }] = await Promise.all([
     import('../../publish/publication.js'),
-    import('../../journal/index.js'),
     import('../../publish/connect.js'),
     import('../../publish/progress.js'),
     import('../../portal/password.js'),
   ]);
-  const journal = await openJournal(
-    { dir: config.journal.path, retentionDays: config.journal.retentionDays, maxSizeMB: config.journal.maxSizeMB },
-    { clock: deps.clock, redactor: deps.redactor, runId: createRunId(deps.clock.now()), command: 'publish', pid: deps.pid },
-  );
+  const journal = await openRunJournal(config, deps, 'publish');
   const progress = createProgress(deps.io, deps.logger, deps.terminal.stderr.stream);
   try {
     const result = await publish(

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../../config/resolve.js';
 import { usesService } from '../../config/resolve.js';
 import type { Journal } from '../../journal/index.js';
 import type { PortalTransport } from '../../publish/transport.js';
+import { openRunJournal } from '../run-journal.js';
 
 export type ServiceFlag = 'data-manager' | 'business-mobile';
 
@@ -29,11 +30,7 @@ export interface RemoveCompanyResult {
 async function withPortal<T>(deps: CommandDeps, command: string, body: (config: ResolvedConfig, transport: PortalTransport, journal: Journal) => Promise<T>): Promise<T> {
   const config = await deps.loadConfig();
   const { connectPortal } = await import('../../publish/connect.js');
-  const { openJournal, createRunId } = await import('../../journal/index.js');
-  const journal = await openJournal(
-    { dir: config.journal.path, retentionDays: config.journal.retentionDays, maxSizeMB: config.journal.maxSizeMB },
-    { clock: deps.clock, redactor: deps.redactor, runId: createRunId(deps.clock.now()), command, pid: deps.pid },
-  );
+  const journal = await openRunJournal(config, deps, command);
   const { transport } = await connectPortal(config, { env: deps.env, platform: deps.platform, redactor: deps.redactor, signal: deps.signal });
   try {
     return await body(config, transport, journal);
