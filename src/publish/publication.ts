@@ -1,6 +1,7 @@
 /**
- * A publication run: for each selected company, under its lock — consistency checks, then Business Mobile
- * views and Data Manager tables, each extracted → spooled (gzip NDJSON) → uploaded → committed atomically.
+ * A publication run: for each selected company, under its lock — Business Mobile views and Data Manager
+ * tables, each extracted → spooled (gzip NDJSON) → uploaded → committed atomically, then the consistency
+ * checks of the Sage data (warnings, never failures).
  * One company failing never stops the others; Data Manager's incremental state advances only after the
  * portal committed; Ctrl-C aborts the open publication and leaves the previous one in place.
  */
@@ -295,13 +296,6 @@ async function publishCompany(
       await write({ level: 'warning', event: 'lock-taken-over', message: `Took over the lock of a run that died (process ${h.pid}, run ${h.runId}, since ${h.since})` });
     }
     await write({ level: 'info', event: 'company-start', message: `${company.code} (${company.name}): ${services.join(', ')}` });
-    progress.update(`${company.code}: consistency checks`);
-
-    const warnings = await consistencyWarnings(company, options, sources);
-    report.warnings = { count: warnings.length, items: warnings.slice(0, WARNINGS_KEPT) };
-    for (const w of warnings) {
-      await write({ level: 'warning', event: 'consistency-warning', table: w.table, message: w.message, details: { code: w.code, key: w.key } });
-    }
 
     for (const service of services) {
       if (deps.signal.aborted) break;
@@ -326,11 +320,25 @@ async function publishCompany(
       else {
         const size = service === 'business-mobile' ? `${serviceReport.datasets.length} views` : `${formatCount(rows)} rows`;
         const what = serviceReport.status === 'up-to-date' ? 'already up to date' : `${size}, ${formatBytes(sent)}${serviceReport.mode ? ` (${serviceReport.mode})` : ''}`;
-        progress.done(warnings.length > 0 ? 'warn' : 'ok', `${company.code} ${service}: ${options.dryRun ? 'dry run, ' : ''}${what}`);
+        progress.done('ok', `${company.code} ${service}: ${options.dryRun ? 'dry run, ' : ''}${what}`);
       }
     }
+
+    // The checks read the whole database: when every service found nothing new to publish, the data is
+    // what the last run already checked, so they are skipped (a no-change run stays fast).
+    if (!deps.signal.aborted && report.services.some((s) => s.status !== 'up-to-date')) {
+      progress.update(`${company.code}: consistency checks`);
+      const warnings = await consistencyWarnings(company, options, sources);
+      report.warnings = { count: warnings.length, items: warnings.slice(0, WARNINGS_KEPT) };
+      for (const w of warnings) {
+        await write({ level: 'warning', event: 'consistency-warning', table: w.table, message: w.message, details: { code: w.code, key: w.key } });
+      }
+      if (warnings.length > 0) progress.done('warn', `${company.code}: ${warnings.length} consistency warning${warnings.length > 1 ? 's' : ''} in the Sage data`);
+    } else {
+      deps.logger.verbose(`${company.code}: nothing changed since the last publication; consistency checks skipped`);
+    }
     if (report.services.some((s) => s.error)) report.status = 'failed';
-    else if (!options.dryRun && warnings.length > 0) report.status = 'warnings';
+    else if (!options.dryRun && report.warnings.count > 0) report.status = 'warnings';
   } catch (error) {
     report.status = 'failed';
     report.error = errorReport(error);

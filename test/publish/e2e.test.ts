@@ -81,16 +81,42 @@ describe('publication over HTTP to the reference portal', () => {
     expect((await mobileGet(portal.url, paulAcme.token!, '/v1/mobile/views/sales-by-month')).status).toBe(403);
   });
 
-  test('the next publication is incremental and keeps the portal identical to the source', async () => {
+  test('the next publication with nothing changed is incremental, sends nothing and leaves the portal as it is', async () => {
     const before = await portal.store.currentPublication('DEMO', 'data-manager');
     const r = await run(['publish', '--config', config, '--company', 'DEMO', '--service', 'data-manager', '--json']);
     expect(r.exitCode).toBe(0);
-    const service = JSON.parse(r.stdout).companies[0].services[0];
-    expect(service.mode).toBe('incremental');
+    const doc = JSON.parse(r.stdout);
+    const service = doc.companies[0].services[0];
+    expect(service).toMatchObject({ mode: 'incremental', status: 'up-to-date', publicationId: before?.publicationId });
+    expect(doc.totals.rows).toBe(0);
+    expect((await portal.store.currentPublication('DEMO', 'data-manager'))?.publicationId).toBe(before?.publicationId);
+  });
+
+  test('rows changed, added and deleted in Sage reach the portal through an incremental publication', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(sqlite);
+    const [first, second] = db.prepare('SELECT cbMarq FROM F_ECRITUREC ORDER BY cbMarq LIMIT 2').all() as { cbMarq: number }[];
+    db.prepare("UPDATE F_ECRITUREC SET EC_Intitule = 'Corrigé à la main', cbModification = '2026-11-27 23:59:00' WHERE cbMarq = ?").run(first!.cbMarq);
+    db.prepare('DELETE FROM F_ECRITUREC WHERE cbMarq = ?').run(second!.cbMarq);
+    db.close();
+    const before = await portal.store.currentPublication('DEMO', 'data-manager');
+    const r = await run(['publish', '--config', config, '--company', 'DEMO', '--service', 'data-manager', '--json']);
+    expect(r.exitCode).toBe(0);
+    const ledger = JSON.parse(r.stdout).companies[0].services[0].datasets.find((d: { name: string }) => d.name === 'ledger-lines');
+    expect(ledger).toMatchObject({ rows: 1, deleted: 1 });
     const after = await portal.store.currentPublication('DEMO', 'data-manager');
-    for (const name of ['ledger-lines', 'document-lines', 'third-parties']) {
-      expect(after?.datasets.find((d) => d.name === name)?.rows).toBe(before?.datasets.find((d) => d.name === name)?.rows);
+    expect(after?.mode).toBe('incremental');
+    expect(after?.datasets.find((d) => d.name === 'ledger-lines')?.rows).toBe(before!.datasets.find((d) => d.name === 'ledger-lines')!.rows - 1);
+    const dataset = await portal.store.openDataset('DEMO', 'data-manager', 'ledger-lines');
+    const columns = (dataset!.dataset.meta!.columns as { name: string }[]).map((c) => c.name);
+    const [marq, label] = [columns.indexOf('cbMarq'), columns.indexOf('EC_Intitule')];
+    const rows = new Map<number, string>();
+    for await (const line of dataset!.lines()) {
+      const row = JSON.parse(line) as unknown[];
+      rows.set(row[marq] as number, row[label] as string);
     }
+    expect(rows.get(first!.cbMarq)).toBe('Corrigé à la main');
+    expect(rows.has(second!.cbMarq)).toBe(false);
   });
 
   test('the journal records the run without any secret', async () => {

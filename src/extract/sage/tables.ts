@@ -740,7 +740,7 @@ const F_DOCENTETE = table({
   // of each customer. IDO_DATE includes what the sales passes read from the header (views/commercial.ts).
   indexes: [
     ['IDO_TIERS', ['DO_Domaine', 'DO_Tiers', 'DO_Date', 'DO_Type', 'DO_Piece']],
-    ['IDO_DATE', ['DO_Domaine', 'DO_Type', 'DO_Date'], false, ['DO_Piece', 'DO_Provenance', 'DO_Tiers', 'CO_No', 'DO_Cloture']],
+    ['IDO_DATE', ['DO_Domaine', 'DO_Type', 'DO_Date'], false, ['DO_Piece', 'DO_Provenance', 'DO_Tiers', 'CO_No']],
   ],
 });
 
@@ -982,12 +982,15 @@ export function sqliteCreateTable(t: SageTable): string {
 
 /**
  * `CREATE INDEX` statements for one table; run them after a bulk load, it is much faster. Included columns
- * follow the key columns (SQLite has no INCLUDE); a unique index stays unique on its key columns only.
+ * follow the key columns (SQLite has no INCLUDE); those the table lacks (an older schema built from a
+ * trimmed definition) are left out, since they only make the index covering.
  */
 export function sqliteCreateIndexes(t: SageTable): string[] {
+  const present = new Set(t.columns.map((c) => c.name));
   return t.indexes.map((ix) => {
-    if (ix.unique && ix.include && ix.include.length > 0) throw new Error(`Unique index ${ix.name} cannot include columns in SQLite`);
-    return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteSqlite(ix.name)} ON ${quoteSqlite(t.name)} (${[...ix.columns, ...(ix.include ?? [])]
+    const include = (ix.include ?? []).filter((name) => present.has(name));
+    if (ix.unique && include.length > 0) throw new Error(`Unique index ${ix.name} cannot include columns in SQLite`);
+    return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteSqlite(ix.name)} ON ${quoteSqlite(t.name)} (${[...ix.columns, ...include]
       .map(quoteSqlite)
       .join(', ')})`;
   });
