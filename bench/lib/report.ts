@@ -376,7 +376,13 @@ ${method(run)}
 ${reproduce()}
 ## Details
 
-${details(run)}`;
+${details(run)}
+## Mobile dashboard
+
+The dashboard's figures (first meaningful render of a view in headless Chromium on the 1M-line demo, and
+the app's compressed weight) are measured with a browser, not by this script: see
+[dashboard.md](dashboard.md#performance).
+`;
 }
 
 export function renderText(run: BenchRun): string {

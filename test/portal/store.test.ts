@@ -218,6 +218,11 @@ describe('portal store: verification', () => {
     await expect(put('{"a":1}\r\n{"b":"é"}\n', 2)).resolves.toMatchObject({ rows: 2 });
     // Raw tables use the compact form: one array of values per row, in the order of meta.columns.
     await expect(put('[1,"a"]\n[2,"b"]\n', 2)).resolves.toMatchObject({ rows: 2 });
+    // Past the first 1000 rows only the shape of each row is checked (speed); a broken shape is still refused.
+    const many = (bad: string) => Array.from({ length: 1500 }, (_, i) => (i === 1200 ? bad : `[${i},"x"]`)).join('\n') + '\n';
+    await expectStoreError(put(many('[1200,"x"'), 1500), 'verification', 'invalid-ndjson');
+    await expectStoreError(put(many('1200'), 1500), 'verification', 'invalid-ndjson');
+    await expect(put(many('[1200,"y"]'), 1500)).resolves.toMatchObject({ rows: 1500 });
   });
 
   it('refuses uploads and lines beyond the limits', async () => {
