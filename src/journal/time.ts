@@ -2,17 +2,10 @@
 
 const pad = (n: number, width = 2) => String(Math.trunc(Math.abs(n))).padStart(width, '0');
 
-/** `2026-11-27` in local time. */
-export function localDate(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
+import { localDate } from '../time.js';
 
-/** `2026-11-27T07:00:02.123+01:00`: local wall-clock time with the offset, so the instant stays exact. */
-export function localIso(date: Date): string {
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  return `${localDate(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
-}
+// One implementation of local dates for the whole tool (src/time.ts); the journal keeps its names.
+export { localDate, localTimestamp as localIso } from '../time.js';
 
 /** `2026-11-27 07:00:02` in local time, for people. */
 export function localDateTime(date: Date): string {

@@ -3,6 +3,7 @@ import { VIEW_CATALOG, findView, type ViewInfo } from '../../extract/views/catal
 import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
 import { publishedViewIds, viewGroupsOf } from '../../config/resolve.js';
 import type { CommandDeps } from '../../context.js';
+import { localDate } from '../../time.js';
 import { UsageError } from '../../errors.js';
 import { closest } from '../../text.js';
 import type { ViewResult } from '../../extract/views/types.js';
@@ -62,12 +63,6 @@ function pickCompany(config: ResolvedConfig, code: string | undefined): Resolved
   return company;
 }
 
-/** Today's date on the machine's wall clock, `YYYY-MM-DD` (Sage dates are local wall-clock values). */
-export function localDate(now: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
 export async function runViewsShow(options: ViewsShowOptions, deps: CommandDeps): Promise<ViewsShowResult> {
   const config = await deps.loadConfig();
   const company = pickCompany(config, options.company);
@@ -85,7 +80,8 @@ export async function runViewsShow(options: ViewsShowOptions, deps: CommandDeps)
   const asOf = options.asOf ?? localDate(deps.clock.now());
   const { openCompanySource } = await import('../../extract/open-source.js');
   const { computeView } = await import('../../extract/views/index.js');
-  const source = await openCompanySource(company, info.group === 'commercial' ? 'commercial' : 'accounting');
+  // The demo company is generated on first use, as `publish` does.
+  const source = await openCompanySource(company, info.group === 'commercial' ? 'commercial' : 'accounting', { demoToday: localDate(deps.clock.now()) });
   try {
     deps.logger.verbose(`computing ${info.id} for ${company.code} as of ${asOf} from ${source.label}`);
     const view = await computeView(source, info.id, { asOf });
