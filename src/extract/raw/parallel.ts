@@ -40,15 +40,31 @@ export interface ParallelReadSpec {
   readonly readers: number;
 }
 
+// Workers are never terminated from outside while SQLite may be running (a termination that lands while
+// better-sqlite3 builds an error aborts the whole process): they are asked to close and exit by themselves.
 const WORKER_SOURCE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
-const rows = db.prepare(workerData.sql).raw(true);
-const end = db.prepare(workerData.endSql).pluck(true);
+let db, rows, end, setupError;
+try {
+  db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  rows = db.prepare(workerData.sql).raw(true);
+  end = db.prepare(workerData.endSql).pluck(true);
+} catch (error) {
+  setupError = error && error.message ? error.message : String(error);
+}
 const OPEN = 9223372036854775807n;
 parentPort.on('message', (task) => {
+  if (task.kind === 'close') {
+    try { if (db) db.close(); } catch {}
+    parentPort.close();
+    return;
+  }
   const id = task.id;
+  if (setupError !== undefined) {
+    parentPort.postMessage({ id, kind: 'error', message: setupError });
+    return;
+  }
   try {
     let upto = task.upto;
     if (task.findEnd) {
@@ -192,7 +208,22 @@ class ReaderPool {
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
+    await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.threadId === -1) return resolve(); // already gone
+            // A worker finishes the statement it is running, closes its connection and exits; only one that
+            // does not within a few seconds (stuck) is terminated.
+            const timer = setTimeout(() => void worker.terminate().finally(resolve), 5000);
+            worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            worker.postMessage({ kind: 'close' });
+          }),
+      ),
+    );
   }
 }
 
