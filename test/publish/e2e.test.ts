@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runInProcess, tempDir } from '../support/cli.js';
 import { openStore } from '../../src/portal/store.js';
-import { BM, DM, ENV, MARIE, PAUL, TODAY, demoDatabase, mobileGet, mobileLogin, startChaos, startPortal, writeConfig, type Portal } from './support.js';
+import { DM, ENV, MARIE, PAUL, TODAY, demoDatabase, mobileGet, mobileLogin, startChaos, startPortal, writeConfig, type Portal } from './support.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -232,7 +232,6 @@ describe('a portal that fails', () => {
   });
 });
 
-export { BM };
 
 describe('check against a live portal', () => {
   test('probes each service login through the configured route; a refused login is ✗ and exit 4', async () => {
