@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SqlSource } from '../../src/extract/source.js';
 import { createMssqlSource } from '../../src/extract/sources/mssql.js';
-import { collect, fixtureDirectory } from '../support/tds/fixture.js';
+import { collect, fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { md4 } from '../support/tds/login.js';
 import { type TdsTestServer, startTdsServer } from '../support/tds/server.js';
 import { translateTsql } from '../support/tds/tsql.js';
@@ -27,17 +27,7 @@ beforeAll(async () => {
     `);
   });
   server = await startTdsServer({ databases: { BIJOU: file }, logins: { sbsync: 'pw' }, now: () => '2024-03-15 08:00:00' });
-  source = await createMssqlSource({
-    server: server.host,
-    port: server.port,
-    database: 'BIJOU',
-    authentication: 'sql',
-    user: 'sbsync',
-    password: 'pw',
-    encrypt: false,
-    trustServerCertificate: false,
-    requestTimeoutMs: 5_000,
-  });
+  source = await createMssqlSource(testServerOptions(server, 'BIJOU'));
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import sql from 'mssql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SqlSource } from '../../src/extract/source.js';
 import { createMssqlSource } from '../../src/extract/sources/mssql.js';
-import { collect, fixtureDirectory } from '../support/tds/fixture.js';
+import { collect, fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { type TdsTestServer, startTdsServer } from '../support/tds/server.js';
 
 const previousTimeZone = process.env.TZ;
@@ -28,17 +28,7 @@ beforeAll(async () => {
     `);
   });
   server = await startTdsServer({ databases: { PARIS: file }, logins: { sbsync: 'pw' } });
-  source = await createMssqlSource({
-    server: server.host,
-    port: server.port,
-    database: 'PARIS',
-    authentication: 'sql',
-    user: 'sbsync',
-    password: 'pw',
-    encrypt: false,
-    trustServerCertificate: false,
-    requestTimeoutMs: 5_000,
-  });
+  source = await createMssqlSource(testServerOptions(server, 'PARIS'));
 });
 
 afterAll(async () => {

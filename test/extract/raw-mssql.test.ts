@@ -7,7 +7,7 @@ import { extractTable } from '../../src/extract/raw/extract.js';
 import { chunkSql, mssqlRowJson, rawColumns } from '../../src/extract/raw/sql.js';
 import type { SqlSource } from '../../src/extract/source.js';
 import { createMssqlSource } from '../../src/extract/sources/mssql.js';
-import { fixtureDirectory } from '../support/tds/fixture.js';
+import { fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { startTdsServer, type TdsTestServer } from '../support/tds/server.js';
 
 const fixtures = fixtureDirectory('sbsync-raw-tds-');
@@ -26,17 +26,7 @@ beforeAll(async () => {
     `);
   });
   server = await startTdsServer({ databases: { SAGE: file }, logins: { sbsync: 'pw' }, now: () => '2024-03-15 08:00:00' });
-  source = await createMssqlSource({
-    server: server.host,
-    port: server.port,
-    database: 'SAGE',
-    authentication: 'sql',
-    user: 'sbsync',
-    password: 'pw',
-    encrypt: false,
-    trustServerCertificate: false,
-    requestTimeoutMs: 5_000,
-  });
+  source = await createMssqlSource(testServerOptions(server, 'SAGE'));
 });
 
 afterAll(async () => {

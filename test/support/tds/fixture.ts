@@ -35,3 +35,18 @@ export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
   for await (const row of rows) all.push(row);
   return all;
 }
+
+/** The source options every test uses against a TDS test server: SQL login `sbsync`/`pw`, no TLS. */
+export function testServerOptions(server: { host: string; port: number }, database: string) {
+  return {
+    server: server.host,
+    port: server.port,
+    database,
+    authentication: 'sql' as const,
+    user: 'sbsync',
+    password: 'pw',
+    encrypt: false,
+    trustServerCertificate: false,
+    requestTimeoutMs: 5_000,
+  };
+}
