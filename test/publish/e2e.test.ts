@@ -129,6 +129,19 @@ describe('publication over HTTP to the reference portal', () => {
     expect(text).toContain('"event":"consistency-warning"');
   });
 
+  test('--view republishes one view on top of the current publication; the other views stay', async () => {
+    const before = await portal.store.currentPublication('DEMO', 'business-mobile');
+    const r = await run(['publish', '--config', config, '--company', 'DEMO', '--view', 'treasury', '--json']);
+    expect(r.exitCode).toBe(0);
+    const service = JSON.parse(r.stdout).companies[0].services[0];
+    expect(service).toMatchObject({ service: 'business-mobile', status: 'published', mode: 'incremental' });
+    expect(service.datasets.map((d: { name: string }) => d.name)).toEqual(['treasury']);
+    const after = await portal.store.currentPublication('DEMO', 'business-mobile');
+    expect(after?.publicationId).not.toBe(before?.publicationId);
+    expect(after?.datasets.map((d) => d.name).sort()).toEqual(before?.datasets.map((d) => d.name).sort());
+    expect(after?.datasets.find((d) => d.name === 'treasury')?.change).toEqual({ upserts: 1, deletions: 0 });
+  });
+
   test('a wrong portal password exits 4 naming the account, never the password', async () => {
     const r = await run(['publish', '--config', config, '--company', 'DEMO', '--service', 'data-manager'], { ...ENV, SB_DM: 'not-the-password' });
     expect(r.exitCode).toBe(4);
