@@ -6,6 +6,7 @@
  * for metadata steps (renames, pointer and users writes), never while data is copied, so a lock older than
  * `staleAfterMs`, or one whose process is gone from this host, is taken over.
  */
+import { isProcessAlive } from '../process-alive.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PortalStoreError } from './errors.js';
@@ -208,14 +209,6 @@ export function defaultProcessIdentity(pid: number, hostname: string): ProcessId
   return {
     pid,
     hostname,
-    isAlive(other: number): boolean {
-      try {
-        process.kill(other, 0);
-        return true;
-      } catch (error) {
-        // EPERM: it exists but belongs to another user.
-        return errorCode(error) === 'EPERM';
-      }
-    },
+    isAlive: isProcessAlive,
   };
 }

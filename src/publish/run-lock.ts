@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationError } from '../errors.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export interface LockHolder {
   pid: number;
@@ -30,21 +31,11 @@ export interface RunLockDeps {
   isAlive?: (pid: number) => boolean;
 }
 
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user — alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function acquireRunLock(dir: string, company: string, identity: { runId: string; command: string }, deps: RunLockDeps): Promise<RunLock> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${company}.lock`);
   const me: LockHolder = { pid: deps.pid, hostname: hostname(), runId: identity.runId, command: identity.command, since: deps.now().toISOString() };
-  const isAlive = deps.isAlive ?? processIsAlive;
+  const isAlive = deps.isAlive ?? isProcessAlive;
   let tookOverFrom: LockHolder | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { isProcessAlive } from '../../process-alive.js';
 import type { CommandModule } from '../../cli.js';
 import type { CommandDeps } from '../../context.js';
 import type { IO } from '../../io.js';
@@ -17,12 +18,7 @@ function positiveInteger(value: string): number {
 function isRunning(run: { pid: number; start: string }, now: Date): boolean {
   const started = new Date(run.start).getTime();
   if (!Number.isFinite(started) || now.getTime() - started > 48 * 3600_000) return false;
-  try {
-    process.kill(run.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(run.pid);
 }
 
 export const logCommand: CommandModule = {

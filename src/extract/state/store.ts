@@ -14,6 +14,7 @@
  * next run starts from the last committed state. Leftover pending and unreferenced files are removed when
  * the next extraction of the table starts (`cleanStaleFiles`).
  */
+import { isProcessAlive } from '../../process-alive.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -259,13 +260,7 @@ export function cleanStaleFiles(dir: string, table: string, keep: readonly strin
 function ownerAlive(rest: string): boolean {
   const pid = Number(/^pending-(\d+)-/.exec(rest)?.[1] ?? Number.NaN);
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(pid);
 }
 
 /** Creates the state directory (and parents). */
