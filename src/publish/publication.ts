@@ -490,13 +490,17 @@ async function publishTables(
     extractions = (await prepare(false))!;
   }
 
-  const uploads: { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> }[] = [];
+  const mode = incremental ? 'incremental' : 'full';
+  // Each table is uploaded while the next one is extracted (the portal verifies on the other core).
+  const publication = transport ? new PublicationUpload(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null) : undefined;
+  let uploads = 0;
   const pendings: Pending[] = [];
   const reports: DatasetReport[] = [];
   try {
     for (const [index, extraction] of extractions.entries()) {
       const ds = datasets[index]!;
       deps.signal.throwIfAborted();
+      if (publication?.failure !== undefined) throw publication.failure;
       const started = deps.now().getTime();
       const label = `${company.code} data-manager: ${ds.table}`;
       deps.progress.update(`${label}…`);
@@ -519,28 +523,29 @@ async function publishTables(
       reports.push({ name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) });
       // An incremental publication carries only the tables that changed; the portal keeps the others.
       if (!incremental || dataset.rows > 0 || deletions) {
-        uploads.push({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
+        uploads += 1;
+        publication?.add({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
       }
     }
   } catch (error) {
+    await publication?.abort();
     for (const p of pendings) await discardState(p).catch(() => undefined);
     for (const e of extractions) await e.abort().catch(() => undefined);
     throw error;
   }
 
-  const mode = incremental ? 'incremental' : 'full';
-  if (!transport) {
+  if (!transport || !publication) {
     for (const p of pendings) await discardState(p).catch(() => undefined);
     return { service: 'data-manager', status: 'dry-run', mode, datasets: reports, durationMs: 0 };
   }
-  if (incremental && uploads.length === 0) {
+  if (incremental && uploads === 0) {
     // Nothing changed: the portal already shows this state; committing it only moves the watermarks.
     for (const p of pendings) await commitState(p, deps.now);
     return { service: 'data-manager', status: 'up-to-date', mode, publicationId: current!.publicationId, datasets: reports, durationMs: 0 };
   }
   let publicationId: string;
   try {
-    publicationId = await uploadAndCommit(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null, uploads);
+    publicationId = await publication.commit();
   } catch (error) {
     for (const p of pendings) await discardState(p).catch(() => undefined);
     throw error;
@@ -554,7 +559,96 @@ async function publishTables(
   return { service: 'data-manager', status: 'published', mode, publicationId, datasets: reports, durationMs: 0 };
 }
 
-/** Opens a publication, uploads every dataset, commits; any failure or Ctrl-C aborts it (the previous stays). */
+type Upload = { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> };
+
+/**
+ * One publication being uploaded: opened at the first dataset, each upload sent in order in the background
+ * (so the next table is extracted while this one travels), committed at the end. Any failure or Ctrl-C
+ * aborts it on the portal, where the previous publication stays visible.
+ */
+class PublicationUpload {
+  #opened: Promise<string> | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #failure: unknown;
+  readonly #uploads: Upload[] = [];
+
+  constructor(
+    private readonly transport: PortalTransport,
+    private readonly deps: PublishDeps,
+    private readonly company: ResolvedCompany,
+    private readonly service: ServiceKey,
+    private readonly mode: 'full' | 'incremental',
+    private readonly basePublicationId: string | null,
+  ) {}
+
+  /** The first failure of a background upload, so the caller can stop extracting at once. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  #open(): Promise<string> {
+    this.#opened ??= this.transport
+      .openPublication({
+        company: this.company.code,
+        service: this.service,
+        mode: this.mode,
+        ...(this.basePublicationId ? { basePublicationId: this.basePublicationId } : {}),
+        meta: { runId: this.deps.journal.runId, name: this.company.name, publisher: 'sbsync' },
+      })
+      .then((opened) => opened.publicationId);
+    return this.#opened;
+  }
+
+  add(upload: Upload): void {
+    this.#uploads.push(upload);
+    this.#chain = this.#chain.then(async () => {
+      if (this.#failure !== undefined) return;
+      try {
+        this.deps.signal.throwIfAborted();
+        const publicationId = await this.#open();
+        await this.transport.upload(publicationId, upload.dataset);
+        if (upload.deletions) await this.transport.upload(publicationId, upload.deletions, 'deletions');
+      } catch (error) {
+        this.#failure = error;
+      }
+    });
+  }
+
+  async commit(): Promise<string> {
+    try {
+      await this.#chain;
+      if (this.#failure !== undefined) throw this.#failure;
+      this.deps.signal.throwIfAborted();
+      this.deps.progress.update(`${this.company.code} ${this.service}: committing`);
+      const manifest = await this.transport.commit(await this.#open(), {
+        datasets: this.#uploads.map((u) => ({
+          name: u.dataset.name,
+          rows: u.dataset.rows,
+          sha256: u.dataset.sha256,
+          keys: u.keys,
+          ...(u.deletions ? { deletions: { rows: u.deletions.rows, sha256: u.deletions.sha256 } } : {}),
+          meta: u.meta,
+        })),
+      });
+      await this.deps.journal.write({ level: 'info', event: 'publication-committed', company: this.company.code, service: this.service, message: `${this.service} publication ${manifest.publicationId} committed (${this.mode})`, details: { publicationId: manifest.publicationId, mode: this.mode } });
+      return manifest.publicationId;
+    } catch (error) {
+      await this.abort();
+      if (this.deps.signal.aborted) throw new InterruptedError(`interrupted: the ${this.service} publication of ${this.company.code} was aborted; the previous one stays published`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Waits for the upload in flight, then drops the publication on the portal (if it was opened). */
+  async abort(): Promise<void> {
+    await this.#chain;
+    const opened = this.#opened;
+    this.#opened = undefined;
+    if (opened) await opened.then((id) => this.transport.abort(id)).catch(() => undefined);
+  }
+}
+
+/** Opens a publication, uploads every dataset, commits. */
 async function uploadAndCommit(
   transport: PortalTransport,
   deps: PublishDeps,
@@ -562,40 +656,9 @@ async function uploadAndCommit(
   service: ServiceKey,
   mode: 'full' | 'incremental',
   basePublicationId: string | null,
-  uploads: { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> }[],
+  uploads: Upload[],
 ): Promise<string> {
-  const opened = await transport.openPublication({
-    company: company.code,
-    service,
-    mode,
-    ...(basePublicationId ? { basePublicationId } : {}),
-    meta: { runId: deps.journal.runId, name: company.name, publisher: 'sbsync' },
-  });
-  try {
-    for (const upload of uploads) {
-      deps.signal.throwIfAborted();
-      deps.progress.update(`${company.code} ${service}: uploading ${upload.dataset.name} (${formatBytes(upload.dataset.storedBytes)})`);
-      await transport.upload(opened.publicationId, upload.dataset);
-      if (upload.deletions) await transport.upload(opened.publicationId, upload.deletions, 'deletions');
-    }
-    deps.signal.throwIfAborted();
-    deps.progress.update(`${company.code} ${service}: committing`);
-    const manifest = await transport.commit(opened.publicationId, {
-      datasets: uploads.map((u) => ({
-        name: u.dataset.name,
-        rows: u.dataset.rows,
-        sha256: u.dataset.sha256,
-        keys: u.keys,
-        ...(u.deletions ? { deletions: { rows: u.deletions.rows, sha256: u.deletions.sha256 } } : {}),
-        meta: u.meta,
-      })),
-    });
-    await deps.journal.write({ level: 'info', event: 'publication-committed', company: company.code, service, message: `${service} publication ${manifest.publicationId} committed (${mode})`, details: { publicationId: manifest.publicationId, mode } });
-    return manifest.publicationId;
-  } catch (error) {
-    await transport.abort(opened.publicationId).catch(() => undefined);
-    if (deps.signal.aborted) throw new InterruptedError(`interrupted: the ${service} publication of ${company.code} was aborted; the previous one stays published`, { cause: error });
-    throw error;
-  }
+  const publication = new PublicationUpload(transport, deps, company, service, mode, basePublicationId);
+  for (const upload of uploads) publication.add(upload);
+  return publication.commit();
 }
-
