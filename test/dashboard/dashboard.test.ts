@@ -1,9 +1,12 @@
 /**
  * End to end: a small demo company is published by the real CLI to a real reference portal serving the
  * mobile dashboard; Debian's headless Chromium (playwright-core) then uses the dashboard as managers and
- * sales reps do. Screenshots for the README are written to docs/screenshots/.
+ * sales reps do. Screenshots are taken on every run; they replace the README's in docs/screenshots/ only
+ * with SBSYNC_UPDATE_SCREENSHOTS=1 (they show the publication date, so every run would change them).
  */
 import { mkdir } from 'node:fs/promises';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request } from 'undici';
@@ -24,7 +27,7 @@ const missing = chromiumMissing();
 const suite = missing && !process.env.CI ? describe.skip : describe;
 if (missing && !process.env.CI) console.warn(`skipping the dashboard browser tests: ${missing}`);
 
-const SCREENSHOTS = path.join(PACKAGE_ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = process.env.SBSYNC_UPDATE_SCREENSHOTS === '1' ? path.join(PACKAGE_ROOT, 'docs', 'screenshots') : mkdtempSync(path.join(tmpdir(), 'sbsync-screenshots-'));
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
 
@@ -358,6 +361,9 @@ suite('the mobile dashboard in a real browser', () => {
       }
       // Nothing is wider than the phone: no sideways scrolling of the page itself.
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    }
+    for (const shot of ['login', 'views', 'revenue-by-month', 'customer-aged-balance', 'top-customers']) {
+      for (const name of ['phone', 'desktop']) expect(statSync(path.join(SCREENSHOTS, `${shot}-${name}.png`)).size).toBeGreaterThan(5_000);
     }
   });
 
