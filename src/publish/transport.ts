@@ -23,5 +23,3 @@ export interface PortalTransport {
   putUsers(users: PortalUser[]): Promise<void>;
   close(): Promise<void>;
 }
-
-export const SERVICE_OF = { dataManager: 'data-manager', businessMobile: 'business-mobile' } as const;

@@ -1,7 +1,6 @@
 /** Business Mobile users: list them, show what a user types on the phone, hash a password for the config. */
 import type { CommandDeps } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { REDACTED } from '../../redact.js';
 
 export interface UsersListResult {
   users: { name: string; login: string; companies: Record<string, string[]>; credential: 'password' | 'passwordHash' }[];
@@ -58,10 +57,6 @@ export async function runShowConnection(options: ShowConnectionOptions, deps: Co
     result.password = user.password;
   }
   return result;
-}
-
-export function maskedPassword(result: ShowConnectionResult): string {
-  return result.password ?? REDACTED;
 }
 
 export interface HashPasswordResult {
