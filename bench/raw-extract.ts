@@ -19,12 +19,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { extractTable } from '../src/extract/raw/extract.js';
+import { extractTable, type NdjsonBlock } from '../src/extract/raw/extract.js';
 import { RAW_DATASETS } from '../src/extract/raw/tables.js';
 import { openSqliteSource } from '../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../src/extract/source.js';
 import { commitState, loadState } from '../src/extract/state/store.js';
-import { spoolDataset } from '../src/publish/spool.js';
+import { spoolBlocks } from '../src/publish/spool.js';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--')) ?? '/tmp/demo-1m.sqlite';
@@ -57,17 +57,17 @@ function openSource(): SqlSource {
   return inThread ? wrapped : { ...wrapped, file };
 }
 
-async function consume(lines: AsyncIterable<string>, name: string): Promise<number> {
+async function consume(blocks: AsyncIterable<NdjsonBlock>, name: string): Promise<number> {
   if (sink === 'spool') {
-    const spooled = await spoolDataset(spoolDir, name, lines, { onProgress: sample });
+    const spooled = await spoolBlocks(spoolDir, name, blocks, { onProgress: sample });
     rmSync(spooled.file, { force: true });
     return spooled.rows;
   }
   let rows = 0;
-  for await (const line of lines) {
-    if (line.length === 0) throw new Error('empty line');
-    rows++;
-    if (rows % 10_000 === 0) sample(rows);
+  for await (const block of blocks) {
+    if (block.data.length === 0) throw new Error('empty block');
+    rows += block.rows;
+    if (rows % 10_000 < block.rows) sample(rows);
   }
   return rows;
 }
@@ -86,7 +86,7 @@ async function pass(mode: 'full' | 'incremental'): Promise<void> {
       const since = mode === 'incremental' ? await loadState(stateDir, d.table) : undefined;
       const extra = readers === undefined ? {} : { readers };
       const ex = await extractTable(source, d, since ? { mode: 'incremental', since, ...extra } : { mode: 'full', stateDir, ...extra });
-      const rows = await consume(ex.lines, d.id);
+      const rows = await consume(ex.blocks, d.id);
       const result = await ex.finish();
       if (result.pending) await commitState(result.pending);
       sample(rows);

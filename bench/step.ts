@@ -85,9 +85,10 @@ async function extract(a: ExtractArgs): Promise<Record<string, unknown>> {
       let n = 0;
       let b = 0;
       try {
-        for await (const line of ex.lines) {
-          n++;
-          b += Buffer.byteLength(line) + 1; // the newline the NDJSON writer adds
+        // Blocks, as the publisher reads them (NDJSON bytes with their newlines).
+        for await (const block of ex.blocks) {
+          n += block.rows;
+          b += block.data.length;
         }
         await ex.finish();
       } catch (error) {

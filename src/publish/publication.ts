@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 import type { PortalUser } from '../portal/store.js';
 import type { ConsistencyWarning } from '../extract/checks/checks.js';
 import { acquireRunLock } from './run-lock.js';
-import { removeSpool, spoolDataset, type SpooledDataset } from './spool.js';
+import { removeSpool, spoolBlocks, spoolDataset, type SpooledDataset } from './spool.js';
 import { formatBytes, formatCount, type Progress } from './progress.js';
 import type { Connection } from './connect.js';
 import type { PortalTransport } from './transport.js';
@@ -504,7 +504,7 @@ async function publishTables(
       const started = deps.now().getTime();
       const label = `${company.code} data-manager: ${ds.table}`;
       deps.progress.update(`${label}…`);
-      const dataset = await spoolDataset(spoolDir, ds.id, extraction.lines, {
+      const dataset = await spoolBlocks(spoolDir, ds.id, extraction.blocks, {
         signal: deps.signal,
         onProgress: (rows) => {
           const seconds = Math.max(0.001, (deps.now().getTime() - started) / 1000);

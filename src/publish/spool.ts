@@ -8,8 +8,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { createGzip, constants as zlib } from 'node:zlib';
+import type { NdjsonBlock } from '../extract/raw/extract.js';
 
 export interface SpooledDataset {
   name: string;
@@ -23,34 +23,23 @@ export interface SpooledDataset {
   storedBytes: number;
 }
 
-/** Batches lines into ~256 KiB chunks: one hash update and one stream write per chunk, not per row. */
-async function* ndjsonChunks(
-  lines: AsyncIterable<string> | Iterable<string>,
-  counters: { rows: number; bytes: number },
-  hash: ReturnType<typeof createHash>,
-  signal: AbortSignal | undefined,
-  onProgress: ((rows: number) => void) | undefined,
-): AsyncGenerator<Buffer> {
+const BATCH_BYTES = 256 * 1024;
+
+/** Batches lines into ~256 KiB blocks: one hash update and one stream write per block, not per row. */
+async function* linesToBlocks(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NdjsonBlock> {
   let pending: string[] = [];
   let pendingLength = 0;
-  const flush = () => {
-    const chunk = Buffer.from(pending.join(''), 'utf8');
+  const flush = (): NdjsonBlock => {
+    const block = { rows: pending.length, data: Buffer.from(`${pending.join('\n')}\n`, 'utf8') };
     pending = [];
     pendingLength = 0;
-    hash.update(chunk);
-    counters.bytes += chunk.length;
-    return chunk;
+    return block;
   };
   for await (const line of lines) {
     if (line.includes('\n')) throw new Error('an NDJSON line must not contain a raw newline');
-    pending.push(line, '\n');
+    pending.push(line);
     pendingLength += line.length + 1;
-    counters.rows += 1;
-    if (pendingLength >= 256 * 1024) {
-      signal?.throwIfAborted();
-      onProgress?.(counters.rows);
-      yield flush();
-    }
+    if (pendingLength >= BATCH_BYTES) yield flush();
   }
   if (pendingLength > 0) yield flush();
 }
@@ -64,15 +53,52 @@ export interface SpoolOptions {
   fileStem?: string;
 }
 
+/** Spools lines (one JSON text each, without newline). */
 export async function spoolDataset(dir: string, name: string, lines: AsyncIterable<string> | Iterable<string>, options: SpoolOptions = {}): Promise<SpooledDataset> {
+  return spoolBlocks(dir, name, linesToBlocks(lines), options);
+}
+
+/**
+ * Spools NDJSON blocks as they come (raw extraction hands them over ready-made). A block's memory may be reused
+ * once the next one is asked for, so each is hashed and taken in by the compressor before that.
+ */
+export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterable<NdjsonBlock>, options: SpoolOptions = {}): Promise<SpooledDataset> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${options.fileStem ?? name}.ndjson.gz`);
   const hash = createHash('sha256');
-  const counters = { rows: 0, bytes: 0 };
-  // Level 1: ~200 MB/s on one core, and zlib runs on the thread pool, overlapping with extraction.
-  await pipeline(Readable.from(ndjsonChunks(lines, counters, hash, options.signal, options.onProgress)), createGzip({ level: zlib.Z_BEST_SPEED }), createWriteStream(file));
+  let rows = 0;
+  let bytes = 0;
+  let reported = 0;
+  // Level 1: 200–350 MB/s on one core, on the thread pool, overlapping with extraction; large output chunks
+  // mean fewer round trips between the pool and this thread.
+  const gzip = createGzip({ level: zlib.Z_BEST_SPEED, chunkSize: 128 * 1024 });
+  const written = pipeline(gzip, createWriteStream(file));
+  written.catch(() => undefined); // awaited below; a failure also fails the pending write
+  const compress = (data: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      gzip.write(data, (error) => (error ? reject(error) : resolve()));
+    });
+  try {
+    for await (const block of blocks) {
+      options.signal?.throwIfAborted();
+      hash.update(block.data);
+      rows += block.rows;
+      bytes += block.data.length;
+      await compress(block.data);
+      if (bytes - reported >= BATCH_BYTES) {
+        reported = bytes;
+        options.onProgress?.(rows);
+      }
+    }
+    gzip.end();
+    await written;
+  } catch (error) {
+    gzip.destroy(error instanceof Error ? error : new Error(String(error)));
+    await written.catch(() => undefined);
+    throw error;
+  }
   const { size } = await stat(file);
-  return { name, file, rows: counters.rows, sha256: hash.digest('hex'), bytes: counters.bytes, storedBytes: size };
+  return { name, file, rows, sha256: hash.digest('hex'), bytes, storedBytes: size };
 }
 
 export async function removeSpool(dir: string): Promise<void> {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoDatabase } from '../../src/extract/demo/index.js';
 import { extractTable, type ExtractOptions } from '../../src/extract/raw/extract.js';
 import { readRangesInParallel } from '../../src/extract/raw/parallel.js';
-import { chunkSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
+import { chunkSql, rangeBlockSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
 import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../../src/extract/source.js';
@@ -109,15 +109,18 @@ describe('parallel SQLite reading', () => {
     for await (const chunk of readRangesInParallel({
       file: fixture,
       label: fixture,
-      sql: chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }),
+      sql: rangeBlockSql(chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }), false),
       endSql: rangeEndSql('F_ECRITUREC', 3 * chunkSize),
       params: {},
       chunkSize,
       readers: 2,
     })) {
       chunks++;
-      keys.push(...(chunk.keys as number[]));
-      expect(chunk.lines).toHaveLength(chunk.keys.length);
+      keys.push(...chunk.keys);
+      const lines = chunk.data.toString('utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      expect(lines).toHaveLength(chunk.keys.length);
+      for (const line of lines) expect(Array.isArray(JSON.parse(line))).toBe(true);
     }
     expect(keys).toEqual(Array.from({ length: 103 }, (_, i) => i + 1));
     expect(chunks).toBeGreaterThan(103 / 6);

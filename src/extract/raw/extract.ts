@@ -3,7 +3,8 @@
  *
  *   const ex = await extractTable(source, 'F_ECRITUREC', state ? { mode: 'incremental', since: state } : { mode: 'full', stateDir });
  *   header(ex.columns);                       // the dataset's column metadata, once
- *   for await (const line of ex.lines) …      // one JSON array per row, in column order
+ *   for await (const block of ex.blocks) …    // NDJSON blocks: one JSON array per row, in column order
+ *                                             // (or `ex.lines`, one line at a time; read one of the two, once)
  *   const result = await ex.finish();         // counts, deleted keys, the pending state
  *   for await (const key of result.deletedKeys()) …
  *   … portal commit …  await commitState(result.pending)   (or discardState on failure)
@@ -58,6 +59,7 @@ import {
   chunkSql,
   keyChunkSql,
   MODIFIED,
+  rangeBlockSql,
   rangeEndSql,
   rawColumns,
   ROW_KEY,
@@ -65,7 +67,7 @@ import {
   type MssqlJsonOptions,
   type RawColumn,
 } from './sql.js';
-import { readRangesInParallel, type RowChunk } from './parallel.js';
+import { readRangesInParallel, type BlockChunk } from './parallel.js';
 import { findRawDataset, type RawDataset } from './tables.js';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -77,7 +79,7 @@ export const PARALLEL_MIN_ROWS = 50_000;
  * hands the lines on and zlib gzips on the libuv pool; a second reader only competed for the two cores of the
  * reference machine and cost ~25 MB of RSS. Two on machines with four cores or more.
  */
-export const DEFAULT_READERS = availableParallelism() >= 4 ? 2 : 1;
+export const DEFAULT_READERS = 2;
 /**
  * Rows per key range of a reader thread (or chunkSize when smaller): small messages stay in the young
  * generation on both threads, which keeps the RSS flat (5,000-row messages cost ~60 MB more) and costs less CPU.
@@ -107,6 +109,16 @@ export type ExtractOptions =
       readers?: number;
     };
 
+/** Consecutive NDJSON lines of a dataset. */
+export interface NdjsonBlock {
+  readonly rows: number;
+  /**
+   * `rows` lines, each ending with `\n`, UTF-8. Valid until the next block is asked for (it may be a view of
+   * memory reused for a later block): use it, or copy it, before that.
+   */
+  readonly data: Buffer;
+}
+
 /** Why an extraction is full. */
 export type FullReason = 'requested' | 'columns-changed' | 'no-modification-column' | 'state-unreadable';
 
@@ -119,7 +131,12 @@ export interface RawExtraction {
   readonly fullReason: FullReason | undefined;
   /** The columns of every line, in order (the dataset header). */
   readonly columns: readonly RawColumn[];
-  /** One JSON array per row (no trailing newline); iterate once, to the end. */
+  /**
+   * The rows as NDJSON blocks (each line a JSON array followed by `\n`, UTF-8), in key order. Iterate once,
+   * to the end: this or `lines`, not both.
+   */
+  readonly blocks: AsyncIterable<NdjsonBlock>;
+  /** The same rows one line at a time (no trailing newline): convenient, but a string per row. */
   readonly lines: AsyncIterable<string>;
   /** After `lines` was consumed: counts, deletions and the state to commit. */
   finish(): Promise<RawExtractionResult>;
@@ -356,7 +373,7 @@ export async function extractTable(
   };
 
   /** Keyset chunks read through the source, on this thread. */
-  async function* chunksInThread(): AsyncGenerator<RowChunk> {
+  async function* chunksInThread(): AsyncGenerator<{ keys: number[]; lines: string[]; again: number[] }> {
     const sql = chunkSql(source.dialect, table, columns, chunkSize, filter, jsonOptions, sqlOptions);
     let after = -1;
     for (;;) {
@@ -377,9 +394,9 @@ export async function extractTable(
   }
 
   /** Key ranges read by worker threads with their own connections to the SQLite file. */
-  function chunksInWorkers(): AsyncGenerator<RowChunk> {
+  function chunksInWorkers(): AsyncGenerator<BlockChunk> {
     const rangeRows = Math.min(chunkSize, READER_CHUNK_ROWS);
-    const sql = chunkSql('sqlite', table, columns, rangeRows + 1, undefined, jsonOptions, { ...sqlOptions, upto: true });
+    const sql = rangeBlockSql(chunkSql('sqlite', table, columns, rangeRows + 1, undefined, jsonOptions, { ...sqlOptions, upto: true }), fingerprinting);
     const params: Record<string, string | number> = {};
     if (fingerprinting) {
       params.window = storedDatetime(windowFrom);
@@ -388,48 +405,87 @@ export async function extractTable(
     return readRangesInParallel({ file: source.file as string, label: source.label, sql, endSql: rangeEndSql(table, rangeRows), params, chunkSize: rangeRows, readers });
   }
 
-  async function* generateLines(): AsyncGenerator<string> {
-    if (started) throw new OperationError(`The lines of ${table} can be read only once.`);
+  async function* generateBlocks(): AsyncGenerator<NdjsonBlock> {
+    if (started) throw new OperationError(`The rows of ${table} can be read only once.`);
     started = true;
     let ok = false;
     try {
       if (stateDir !== undefined) writer = new KeyWriter(newFile(mode === 'full' ? 'keys' : 'extracted.keys'));
-      const skipping = previousFingerprints.size > 0;
-      let previousKey = -1;
-      for await (const chunk of readers > 0 ? chunksInWorkers() : chunksInThread()) {
-        const { keys, lines, again: next } = chunk;
-        const out: string[] = [];
-        let f = 0;
-        for (let i = 0; i < lines.length; i++) {
-          const key = toKey(keys[i], table);
-          if (key <= previousKey) throw new SourceError(`${table}: rows came back out of key order from ${source.label}.`);
-          previousKey = key;
-          const line = lines[i] as string;
-          while (f < next.length && (next[f] as number) < key) f++;
-          const again = next[f] === key;
-          let fingerprint: string | undefined;
-          if (skipping) {
-            const published = previousFingerprints.get(key);
-            if (published !== undefined) {
-              fingerprint = lineFingerprint(line);
-              if (fingerprint === published) {
-                // The portal holds this very line: nothing to send, but the next run reads it again.
-                if (again && fingerprints.size < MAX_FINGERPRINTS) fingerprints.set(key, fingerprint);
-                continue;
-              }
-            }
-          }
-          if (again && fingerprints.size < MAX_FINGERPRINTS) fingerprints.set(key, fingerprint ?? lineFingerprint(line));
-          writer?.add(key);
-          out.push(line);
-        }
-        rows += out.length;
-        for (const line of out) yield line;
-      }
+      yield* readers > 0 ? blocksFromWorkers() : blocksInThread();
       consumed = true;
       ok = true;
     } finally {
       if (!ok) removeFiles();
+    }
+  }
+
+  let previousKey = -1;
+  const checkKey = (value: unknown): number => {
+    const key = toKey(value, table);
+    if (key <= previousKey) throw new SourceError(`${table}: rows came back out of key order from ${source.label}.`);
+    previousKey = key;
+    return key;
+  };
+  const remember = (key: number, fingerprint: string): void => {
+    if (fingerprints.size < MAX_FINGERPRINTS) fingerprints.set(key, fingerprint);
+  };
+
+  /** Worker blocks are handed on as they are; only their keys and fingerprints are looked at here. */
+  async function* blocksFromWorkers(): AsyncGenerator<NdjsonBlock> {
+    for await (const chunk of chunksInWorkers()) {
+      const { keys, again, prints } = chunk;
+      for (let i = 0; i < keys.length; i++) writer?.add(checkKey(keys[i]));
+      for (let i = 0; i < again.length; i++) remember(again[i] as number, prints[i] as string);
+      if (keys.length === 0) continue;
+      rows += keys.length;
+      yield { rows: keys.length, data: chunk.data };
+    }
+  }
+
+  /** Rows read on this thread: re-read rows whose published line is unchanged are skipped here. */
+  async function* blocksInThread(): AsyncGenerator<NdjsonBlock> {
+    const skipping = previousFingerprints.size > 0;
+    for await (const chunk of chunksInThread()) {
+      const { keys, lines, again: next } = chunk;
+      const out: string[] = [];
+      let f = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const key = checkKey(keys[i]);
+        const line = lines[i] as string;
+        while (f < next.length && (next[f] as number) < key) f++;
+        const again = next[f] === key;
+        let fingerprint: string | undefined;
+        if (skipping) {
+          const published = previousFingerprints.get(key);
+          if (published !== undefined) {
+            fingerprint = lineFingerprint(line);
+            if (fingerprint === published) {
+              // The portal holds this very line: nothing to send, but the next run reads it again.
+              if (again) remember(key, fingerprint);
+              continue;
+            }
+          }
+        }
+        if (again) remember(key, fingerprint ?? lineFingerprint(line));
+        writer?.add(key);
+        out.push(line);
+      }
+      if (out.length === 0) continue;
+      rows += out.length;
+      out.push('');
+      yield { rows: out.length - 1, data: Buffer.from(out.join('\n'), 'utf8') };
+    }
+  }
+
+  /** The blocks cut into lines. */
+  async function* generateLines(): AsyncGenerator<string> {
+    for await (const block of generateBlocks()) {
+      const text = block.data.toString('utf8');
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        yield text.slice(start, end);
+        start = end + 1;
+      }
     }
   }
 
@@ -560,6 +616,7 @@ export async function extractTable(
     mode,
     fullReason,
     columns,
+    blocks: { [Symbol.asyncIterator]: () => generateBlocks() },
     lines: { [Symbol.asyncIterator]: () => generateLines() },
     finish: () => (finished ??= finishExtraction()),
     abort: async () => removeFiles(),

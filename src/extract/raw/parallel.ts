@@ -1,8 +1,10 @@
 /**
  * Parallel reading of a SQLite table for a full raw extraction: worker threads, each with its own read-only
  * better-sqlite3 connection to the file, run the same row SQL as the in-thread path on consecutive key
- * ranges, so SQLite builds the rows' JSON on other cores while this thread only hands the lines on (and the
- * publisher gzips them on the libuv pool).
+ * ranges, so SQLite builds the rows' JSON on other cores. A worker also joins its range's lines into one
+ * UTF-8 NDJSON block (transferred, not copied), packs the keys into a Float64Array and fingerprints the rows
+ * the next run reads again: this thread handles a few hundred rows per message, never a row at a time (the
+ * publisher hashes and gzips the block as is).
  *
  * Ranges: a worker first finds the end of its range, the `chunkSize`-th key after the start
  * (`LIMIT 1 OFFSET chunkSize − 1`, which walks keys only), reports it so the next range can be handed to
@@ -18,19 +20,26 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
 
-/** One chunk of rows in key order: raw key values (checked by the caller), their lines, flagged keys. */
-export interface RowChunk {
-  readonly keys: ArrayLike<unknown>;
-  readonly lines: readonly string[];
+/** One range of rows in key order, as a ready NDJSON block. */
+export interface BlockChunk {
+  /** The rows' keys in order (checked by the caller: NaN stands for a value that was not a number). */
+  readonly keys: Float64Array;
+  /** The rows' lines, each followed by `\n`, UTF-8; valid until the next chunk is asked for (reused memory). */
+  readonly data: Buffer;
   /** The keys (ascending) of the rows whose `w` column is 1: those the next run reads again. */
   readonly again: readonly number[];
+  /** The line fingerprints of `again`, in the same order (state/fingerprints.ts lineFingerprint). */
+  readonly prints: readonly string[];
 }
 
 export interface ParallelReadSpec {
   readonly file: string;
   /** For messages. */
   readonly label: string;
-  /** `k`, `j` [, `w`] of `@after < key <= @upto` in key order, LIMIT `chunkSize + 1` (chunkSql with upto). */
+  /**
+   * One aggregate row per range (rangeBlockSql over chunkSql with `upto`, LIMIT `chunkSize + 1`): the rows of
+   * `@after < key <= @upto` as `n`, `keys`, `data` [, `againKeys`, `againLines`].
+   */
   readonly sql: string;
   /** rangeEndSql(table, chunkSize). */
   readonly endSql: string;
@@ -42,18 +51,35 @@ export interface ParallelReadSpec {
 
 // Workers are never terminated from outside while SQLite may be running (a termination that lands while
 // better-sqlite3 builds an error aborts the whole process): they are asked to close and exit by themselves.
+// The fingerprint is lineFingerprint's (state/fingerprints.ts): the first 16 hex digits of the line's SHA-1.
+//
+// Each range's block comes out of better-sqlite3 as a new Buffer, dead once copied into the slot. V8 frees
+// such external memory only when a collection runs, and this thread allocates so little on its own heap that
+// none would run before ~64 MB of spent blocks had piled up (per thread: the RSS target could not be met). A
+// young-generation collection after every few MB of blocks frees them at once and costs well under a
+// millisecond (the live heap is tiny). The \`gc\` function is exposed to this thread only for that.
 const WORKER_SOURCE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
+const { hash } = require('node:crypto');
+require('node:v8').setFlagsFromString('--expose-gc');
+const collect = typeof globalThis.gc === 'function' ? globalThis.gc : require('node:vm').runInNewContext('gc');
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+let spentBytes = 0;
 const Database = require(workerData.driver);
 let db, rows, end, setupError;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true });
-  rows = db.prepare(workerData.sql).raw(true);
+  rows = db.prepare(workerData.sql);
   end = db.prepare(workerData.endSql).pluck(true);
 } catch (error) {
   setupError = error && error.message ? error.message : String(error);
 }
 const OPEN = 9223372036854775807n;
+// A blob better-sqlite3 copied into a buffer of its own is transferred as is; a small one cut from Node's
+// shared pool is copied out first.
+function ownBuffer(bytes) {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
 parentPort.on('message', (task) => {
   if (task.kind === 'close') {
     try { if (db) db.close(); } catch {}
@@ -72,19 +98,41 @@ parentPort.on('message', (task) => {
       upto = k === undefined || k === null ? null : k;
       parentPort.postMessage({ id, kind: 'end', end: upto });
     }
-    // Row by row (small strings in the young generation, quickly collected, on both threads).
-    const got = rows.all(Object.assign({}, workerData.params, { after: task.after, upto: upto === null ? OPEN : upto }));
-    const n = got.length;
-    const keys = new Array(n);
-    const lines = new Array(n);
+    const got = rows.get(Object.assign({}, workerData.params, { after: task.after, upto: upto === null ? OPEN : upto }));
+    const n = got.n;
+    const keys = new Float64Array(n);
     const again = [];
-    for (let i = 0; i < n; i++) {
-      const r = got[i];
-      keys[i] = r[0];
-      lines[i] = r[1];
-      if (r[2] === 1) again.push(r[0]);
+    const prints = [];
+    let data = null;
+    let length = 0;
+    if (n > 0) {
+      const parsed = JSON.parse(got.keys);
+      for (let i = 0; i < n; i++) keys[i] = typeof parsed[i] === 'number' ? parsed[i] : NaN;
+      const blob = got.data;
+      if (blob.length <= task.slot.byteLength) {
+        new Uint8Array(task.slot).set(blob);
+        length = blob.length;
+        spentBytes += blob.length;
+        if (spentBytes >= COLLECT_EVERY_BYTES) {
+          spentBytes = 0;
+          collect({ type: 'minor' });
+        }
+      } else {
+        data = ownBuffer(blob);
+      }
+      const flagged = got.againKeys ? JSON.parse(got.againKeys) : [];
+      if (flagged.length > 0) {
+        const text = got.againLines.toString('utf8');
+        let start = 0;
+        for (const key of flagged) {
+          const end = text.indexOf('\\n', start);
+          again.push(key);
+          prints.push(hash('sha1', text.slice(start, end), 'hex').slice(0, 16));
+          start = end + 1;
+        }
+      }
     }
-    parentPort.postMessage({ id, kind: 'rows', n, keys, lines, again, upto });
+    parentPort.postMessage({ id, kind: 'rows', n, keys, data, length, again, prints, upto }, data ? [keys.buffer, data] : [keys.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, kind: 'error', message: error && error.message ? error.message : String(error) });
   }
@@ -93,12 +141,18 @@ parentPort.on('message', (task) => {
 
 interface RangeResult {
   readonly n: number;
-  readonly keys: unknown[];
-  readonly lines: string[];
-  /** The keys of the rows flagged `w`. */
+  readonly keys: Float64Array;
+  /** The block, when it did not fit in the task's slot; otherwise it is the slot's first `length` bytes. */
+  readonly data: ArrayBuffer | null;
+  readonly length: number;
+  /** The keys of the rows flagged `w`, and their lines' fingerprints. */
   readonly again: number[];
+  readonly prints: string[];
   readonly upto: number | null;
 }
+
+/** Room for the block of one range (a few hundred KB in Sage tables); a larger block is transferred instead. */
+const SLOT_BYTES = 1024 * 1024;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -122,6 +176,8 @@ interface Task {
   readonly after: number;
   readonly upto: number | null;
   readonly findEnd: boolean;
+  /** Where the worker copies the block. */
+  readonly slot: SharedArrayBuffer;
   readonly end: Deferred<number | null>;
   readonly rows: Deferred<RangeResult>;
 }
@@ -151,8 +207,20 @@ class ReaderPool {
     }
   }
 
+  /**
+   * Blocks travel through a few shared buffers reused from range to range, not through a new buffer each:
+   * V8 frees a dead transferred buffer only at a full collection, and this thread allocates too little to
+   * cause one, so 60 MB of spent blocks would pile up before it came.
+   */
+  private readonly freeSlots: SharedArrayBuffer[] = [];
+
+  release(slot: SharedArrayBuffer): void {
+    this.freeSlots.push(slot);
+  }
+
   submit(after: number, upto: number | null, findEnd: boolean, first = false): Task {
-    const task: Task = { id: this.nextId++, after, upto, findEnd, end: deferred(), rows: deferred() };
+    const slot = this.freeSlots.pop() ?? new SharedArrayBuffer(SLOT_BYTES);
+    const task: Task = { id: this.nextId++, after, upto, findEnd, slot, end: deferred(), rows: deferred() };
     if (this.failure) {
       task.end.reject(this.failure);
       task.rows.reject(this.failure);
@@ -169,7 +237,7 @@ class ReaderPool {
       const worker = this.idle.pop() as Worker;
       const task = this.waiting.shift() as Task;
       this.running.set(worker, task);
-      worker.postMessage({ id: task.id, after: task.after, upto: task.upto, findEnd: task.findEnd });
+      worker.postMessage({ id: task.id, after: task.after, upto: task.upto, findEnd: task.findEnd, slot: task.slot });
     }
   }
 
@@ -228,7 +296,7 @@ class ReaderPool {
 }
 
 /** Reads every row of the table in key order, in chunks, with `spec.readers` worker threads. */
-export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenerator<RowChunk> {
+export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenerator<BlockChunk> {
   const pool = new ReaderPool(spec);
   const limit = spec.chunkSize + 1;
   const ahead = spec.readers + 1;
@@ -258,16 +326,21 @@ export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenera
         if (next === null) return;
         throw new SourceError(`Reading ${spec.label}: the key ranges went out of step.`); // cannot happen
       }
-      let result = await task.rows.promise;
+      let current = task;
+      let result = await current.rows.promise;
       launch();
       for (;;) {
         const n = Number(result.n);
-        const { keys, lines } = result;
-        yield { keys, lines, again: result.again };
+        const { keys } = result;
+        const data = result.data === null ? Buffer.from(current.slot, 0, result.length) : Buffer.from(result.data);
+        yield { keys, data, again: result.again, prints: result.prints };
+        // The consumer asked for the next block: it is done with this one.
+        pool.release(current.slot);
         if (n < limit) break;
         // More rows than the range held when its end was found: continue it before the next range.
         const last = keys[n - 1] as number;
-        result = await pool.submit(last, result.upto, false, true).rows.promise;
+        current = pool.submit(last, result.upto, false, true);
+        result = await current.rows.promise;
       }
     }
   } finally {

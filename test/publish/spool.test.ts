@@ -1,0 +1,58 @@
+/** Spooling NDJSON to gzip files: counts, digest, and blocks whose memory is reused by the producer. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NdjsonBlock } from '../../src/extract/raw/extract.js';
+import { spoolBlocks, spoolDataset } from '../../src/publish/spool.js';
+import { createTempDir } from '../support/sage-fixture.js';
+
+const dir = createTempDir('sbsync-spool-');
+afterAll(() => dir.remove());
+
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+describe('spooling', () => {
+  it('gzips lines with their count, decoded size and the SHA-256 of the decoded NDJSON', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify([i, `ligne n° ${i} €`, i % 3 === 0 ? null : `${i}.500000`]));
+    const spooled = await spoolDataset(dir.path, 'lines', lines);
+    const expected = `${lines.join('\n')}\n`;
+    const decoded = gunzipSync(readFileSync(spooled.file)).toString('utf8');
+    expect(decoded === expected).toBe(true);
+    expect(spooled).toMatchObject({ rows: 20_000, bytes: Buffer.byteLength(expected), sha256: sha256(expected) });
+  });
+
+  it('takes each block in before asking for the next, so a producer may reuse one buffer for all', async () => {
+    const shared = Buffer.alloc(64 * 1024);
+    const expected: string[] = [];
+    async function* blocks(): AsyncGenerator<NdjsonBlock> {
+      for (let b = 0; b < 200; b++) {
+        const text = Array.from({ length: 50 }, (_, i) => `[${b},${i},"bloc ${b} ligne ${i} é"]\n`).join('');
+        expected.push(text);
+        const length = shared.write(text, 0, 'utf8');
+        yield { rows: 50, data: shared.subarray(0, length) };
+        shared.fill(0x78); // the producer scribbles over the block as soon as the next one is asked for
+      }
+    }
+    const spooled = await spoolBlocks(dir.path, 'reused', blocks());
+    const all = expected.join('');
+    expect(gunzipSync(readFileSync(spooled.file)).toString('utf8') === all).toBe(true);
+    expect(spooled).toMatchObject({ rows: 10_000, bytes: Buffer.byteLength(all), sha256: sha256(all) });
+  });
+
+  it('stops when the signal aborts and when the producer fails', async () => {
+    const controller = new AbortController();
+    async function* endless(): AsyncGenerator<NdjsonBlock> {
+      for (let i = 0; ; i++) {
+        if (i === 10) controller.abort(new Error('interrupted'));
+        yield { rows: 1, data: Buffer.from('[1]\n') };
+      }
+    }
+    await expect(spoolBlocks(dir.path, 'aborted', endless(), { signal: controller.signal })).rejects.toThrow('interrupted');
+    async function* failing(): AsyncGenerator<NdjsonBlock> {
+      yield { rows: 1, data: Buffer.from('[1]\n') };
+      throw new Error('the database went away');
+    }
+    await expect(spoolBlocks(dir.path, 'failing', failing())).rejects.toThrow('the database went away');
+  });
+});
