@@ -241,6 +241,35 @@ describe('fingerprints of the re-read window', () => {
     }
   });
 
+  it('finds a lone deletion, carries the key set over when nothing changed, and compares keys again when a row comes back under an old key', async () => {
+    await commitState((await run('auto')).result.pending!);
+    write(`DELETE FROM F_ECRITUREC WHERE EC_No = 3`);
+    const afterDelete = await run('auto', 0);
+    expect(afterDelete.rows).toEqual([]);
+    expect(await deleted(afterDelete.result)).toEqual([3]);
+    expect(afterDelete.result.keyCount).toBe(4);
+    await commitState(afterDelete.result.pending!);
+
+    // Nothing changed: same count, no key above lastKey, nothing extracted: the committed keys are carried over.
+    const unchanged = await run('auto', 0);
+    expect(unchanged.result).toMatchObject({ rows: 0, deleted: 0, keyCount: 4 });
+    expect(readKeyFile(unchanged.result.pending!.pendingKeysPath)).toEqual([1, 2, 4, 5]);
+    await commitState(unchanged.result.pending!);
+    expect((await loadState(stateDir, 'F_ECRITUREC'))?.manifest.keyCount).toBe(4);
+
+    // Row 2 deleted and a row put back under the old key 3 (IDENTITY_INSERT): the count is the same and no key
+    // exceeds lastKey, but the new row is extracted, so the keys are compared and the deletion is found.
+    write(`DELETE FROM F_ECRITUREC WHERE EC_No = 2`);
+    write(
+      `INSERT INTO F_ECRITUREC (cbMarq, EC_No, JO_Num, JM_Date, EC_Jour, CG_Num, EC_Intitule, EC_Sens, EC_Montant, cbModification) VALUES (3, 30, 'VTE', '2024-01-01 00:00:00', 1, '706000', 'Revenue', 0, 1, '2024-01-02 10:00:00')`,
+    );
+    const reused = await run('auto', 0);
+    expect(reused.rows).toEqual([30]);
+    expect(await deleted(reused.result)).toEqual([2]);
+    expect(reused.result.keyCount).toBe(4);
+    expect(readKeyFile(reused.result.pending!.pendingKeysPath)).toEqual([1, 3, 4, 5]);
+  });
+
   it('sends a row changed again within the same minute stamp', async () => {
     const first = await run('auto');
     await commitState(first.result.pending!);

@@ -31,7 +31,7 @@
  * publication replaces the whole dataset. On SQLite, when the source names its file, a full extraction of a
  * large table is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
  */
-import { rmSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OperationError, SourceError } from '../../errors.js';
 import { formatDay, formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
@@ -313,19 +313,6 @@ export async function extractTable(
     if (!previous) previous = await loadState(stateDir, table).catch(() => undefined);
   }
 
-  const stats = await firstRow(source, statsSql(source.dialect, table, hasModified));
-  const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
-  const startModified = typeof stats?.max_modified === 'string' && stats.max_modified >= '1901' ? stats.max_modified.slice(0, 19) : null;
-  const rowCount = Number(stats?.row_count ?? 0);
-  const jsonOptions = await mssqlOptions(source);
-
-  // The marks of the next state, known before reading: they define the rows the next run reads again.
-  const nextWatermark =
-    startModified === null ? (since?.manifest.watermark ?? null)
-    : since?.manifest.watermark && since.manifest.watermark > startModified ? since.manifest.watermark
-    : startModified;
-  const nextLastKey = Math.max(startKey, mode === 'incremental' ? (since?.manifest.lastKey ?? 0) : 0);
-
   const overlap = options.mode === 'incremental' ? (options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) : 0;
   const filter = mode === 'incremental' ? changedFilter(source.dialect, hasModified) : undefined;
   const baseParams: SqlParams = {};
@@ -335,6 +322,27 @@ export async function extractTable(
     // No watermark yet (an empty table, or no stamps): every stamped row counts as changed.
     baseParams.since = { type: 'datetime', value: m.watermark === null ? NO_WATERMARK : minusSeconds(m.watermark, overlap) };
   }
+
+  const stats = await firstRow(source, statsSql(source.dialect, table, hasModified, filter), filter ? { ...baseParams } : undefined);
+  const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
+  const startModified = typeof stats?.max_modified === 'string' && stats.max_modified >= '1901' ? stats.max_modified.slice(0, 19) : null;
+  const rowCount = Number(stats?.row_count ?? 0);
+  // Incremental: the key range holding the changed rows when the scan ran (none: nothing to read). Rows that
+  // change later are stamped at or after the next watermark, or get keys above the next lastKey, so the next
+  // run reads them; reading them now too would be harmless.
+  const changedRange =
+    filter === undefined ? undefined
+    : Number(stats?.changed_count ?? 0) === 0 || stats?.changed_first === null || stats?.changed_first === undefined ? null
+    : { first: toKey(stats.changed_first, table), last: toKey(stats.changed_last, table) };
+  const jsonOptions = await mssqlOptions(source);
+
+  // The marks of the next state, known before reading: they define the rows the next run reads again.
+  const nextWatermark =
+    startModified === null ? (since?.manifest.watermark ?? null)
+    : since?.manifest.watermark && since.manifest.watermark > startModified ? since.manifest.watermark
+    : startModified;
+  const nextLastKey = Math.max(startKey, mode === 'incremental' ? (since?.manifest.lastKey ?? 0) : 0);
+
   // Fingerprints of the lines the next run reads again (its overlap is assumed to be this run's, or the
   // default for a full extraction): only when there is a state to keep them and stamps to window on.
   const fingerprinting = stateDir !== undefined && hasModified;
@@ -374,10 +382,12 @@ export async function extractTable(
 
   /** Keyset chunks read through the source, on this thread. */
   async function* chunksInThread(): AsyncGenerator<{ keys: number[]; lines: string[]; again: number[] }> {
-    const sql = chunkSql(source.dialect, table, columns, chunkSize, filter, jsonOptions, sqlOptions);
-    let after = -1;
+    if (changedRange === null) return; // nothing changed
+    const sql = chunkSql(source.dialect, table, columns, chunkSize, filter, jsonOptions, { ...sqlOptions, upto: changedRange !== undefined });
+    let after = changedRange ? changedRange.first - 1 : -1;
+    const upto: SqlParams = changedRange ? { upto: { type: 'int', value: changedRange.last } } : {};
     for (;;) {
-      const params: SqlParams = { ...baseParams, after: { type: 'int', value: after } };
+      const params: SqlParams = { ...baseParams, ...upto, after: { type: 'int', value: after } };
       const keys: number[] = [];
       const lines: string[] = [];
       const again: number[] = [];
@@ -529,7 +539,25 @@ export async function extractTable(
       }
       // Incremental: deleted = (committed ∪ extracted) − current.
       const extractedPath = writer.path;
-      writer.close();
+      const extractedCount = writer.close().count;
+      const committedState = since as TableState;
+      if (extractedCount === 0 && rowCount === committedState.manifest.keyCount && startKey <= committedState.manifest.lastKey) {
+        // Nothing extracted, no key above the committed lastKey, as many rows as committed keys: every current
+        // key is a committed one (keys only grow; a row put back under an old key has a new stamp and would
+        // have been extracted), so the two sets are equal. The committed key file is carried over as it is.
+        rmSync(extractedPath, { force: true });
+        const keysPath = newFile('keys');
+        copyFileSync(committedState.keysPath, keysPath, constants.COPYFILE_EXCL);
+        syncFile(keysPath);
+        const pending: PendingState = {
+          dir: stateDir,
+          manifest: manifestOf(committedState.manifest.keyCount, committedState.manifest.keysSha256, fingerprints),
+          pendingKeysPath: keysPath,
+          scratch: [],
+          replacesGeneration: previous?.manifest.generation ?? 0,
+        };
+        return result({ deleted: 0, keyCount: committedState.manifest.keyCount, watermark, lastKey, deletedPath: undefined, pending });
+      }
       const committed = new KeyReader((since as TableState).keysPath);
       const extracted = new KeyReader(extractedPath);
       const known: KeyStream = unionKeys(committed, extracted);
@@ -621,6 +649,16 @@ export async function extractTable(
     finish: () => (finished ??= finishExtraction()),
     abort: async () => removeFiles(),
   });
+}
+
+/** Flushes a file written by copyFileSync to the disk, as the key writer does for the files it writes. */
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r+'); // Windows flushes only handles open for writing
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function* readKeys(path: string | undefined): AsyncGenerator<number> {

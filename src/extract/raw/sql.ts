@@ -186,12 +186,21 @@ export function quoteIdent(dialect: Dialect, name: string): string {
   return dialect === 'mssql' ? mssqlQuote(name) : sqliteQuote(name);
 }
 
-/** `max(cbMarq)`, the watermark candidate `max(cbModification)` as wall-clock text, and the row count. */
-export function statsSql(dialect: Dialect, table: string, hasModified: boolean): string {
+/**
+ * `max(cbMarq)`, the watermark candidate `max(cbModification)` as wall-clock text, and the row count. With a
+ * changed-rows filter (an incremental extraction), the same scan also counts the rows it selects and gives
+ * their first and last key (`changed_count`, `changed_first`, `changed_last`): the rows are then read in
+ * that key range only, and not at all when none changed (a second scan of a large table saved).
+ */
+export function statsSql(dialect: Dialect, table: string, hasModified: boolean, filter?: string): string {
   const d = sqlDialect(dialect);
   const t = quoteIdent(dialect, table);
+  const key = quoteIdent(dialect, ROW_KEY);
   const modified = hasModified ? d.datetimeText(`max(${quoteIdent(dialect, MODIFIED)})`) : 'NULL';
-  return `SELECT max(${quoteIdent(dialect, ROW_KEY)}) AS last_key, ${modified} AS max_modified, count(*) AS row_count FROM ${t}`;
+  const changed = filter
+    ? `, sum(CASE WHEN ${filter} THEN 1 ELSE 0 END) AS changed_count, min(CASE WHEN ${filter} THEN ${key} END) AS changed_first, max(CASE WHEN ${filter} THEN ${key} END) AS changed_last`
+    : '';
+  return `SELECT max(${key}) AS last_key, ${modified} AS max_modified, count(*) AS row_count${changed} FROM ${t}`;
 }
 
 export interface ChunkSqlOptions {
