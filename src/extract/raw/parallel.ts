@@ -65,6 +65,7 @@ require('node:v8').setFlagsFromString('--expose-gc');
 const collect = typeof globalThis.gc === 'function' ? globalThis.gc : require('node:vm').runInNewContext('gc');
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 let spentBytes = 0;
+const slots = workerData.slots.map((shared) => new Uint8Array(shared));
 const Database = require(workerData.driver);
 let db, rows, end, setupError;
 try {
@@ -109,8 +110,9 @@ parentPort.on('message', (task) => {
       const parsed = JSON.parse(got.keys);
       for (let i = 0; i < n; i++) keys[i] = typeof parsed[i] === 'number' ? parsed[i] : NaN;
       const blob = got.data;
-      if (blob.length <= task.slot.byteLength) {
-        new Uint8Array(task.slot).set(blob);
+      const slot = task.slot >= 0 ? slots[task.slot] : undefined;
+      if (slot !== undefined && blob.length <= slot.length) {
+        slot.set(blob);
         length = blob.length;
         spentBytes += blob.length;
         if (spentBytes >= COLLECT_EVERY_BYTES) {
@@ -176,8 +178,8 @@ interface Task {
   readonly after: number;
   readonly upto: number | null;
   readonly findEnd: boolean;
-  /** Where the worker copies the block. */
-  readonly slot: SharedArrayBuffer;
+  /** The slot (index) where the worker copies the block; -1: none free, the block is transferred. */
+  readonly slot: number;
   readonly end: Deferred<number | null>;
   readonly rows: Deferred<RangeResult>;
 }
@@ -193,7 +195,10 @@ class ReaderPool {
 
   constructor(private readonly spec: ParallelReadSpec) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const workerData = { driver, file: spec.file, sql: spec.sql, endSql: spec.endSql, params: spec.params };
+    // One slot per range read ahead, one for the block being consumed, one for a continuation.
+    this.slots = Array.from({ length: spec.readers + 3 }, () => new SharedArrayBuffer(SLOT_BYTES));
+    this.freeSlots = this.slots.map((_, i) => i);
+    const workerData = { driver, file: spec.file, sql: spec.sql, endSql: spec.endSql, params: spec.params, slots: this.slots };
     for (let i = 0; i < spec.readers; i++) {
       // A small young generation: a reader's garbage is a few hundred rows at a time.
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
@@ -208,18 +213,23 @@ class ReaderPool {
   }
 
   /**
-   * Blocks travel through a few shared buffers reused from range to range, not through a new buffer each:
-   * V8 frees a dead transferred buffer only at a full collection, and this thread allocates too little to
-   * cause one, so 60 MB of spent blocks would pile up before it came.
+   * Blocks travel through a few shared buffers reused from range to range (handed to the workers once), not
+   * through a new buffer each: V8 frees a dead transferred buffer only at a full collection, and this thread
+   * allocates too little to cause one, so 60 MB of spent blocks would pile up before it came.
    */
-  private readonly freeSlots: SharedArrayBuffer[] = [];
+  private readonly slots: SharedArrayBuffer[];
+  private readonly freeSlots: number[];
 
-  release(slot: SharedArrayBuffer): void {
-    this.freeSlots.push(slot);
+  slotBytes(slot: number, length: number): Buffer {
+    return Buffer.from(this.slots[slot] as SharedArrayBuffer, 0, length);
+  }
+
+  release(slot: number): void {
+    if (slot >= 0) this.freeSlots.push(slot);
   }
 
   submit(after: number, upto: number | null, findEnd: boolean, first = false): Task {
-    const slot = this.freeSlots.pop() ?? new SharedArrayBuffer(SLOT_BYTES);
+    const slot = this.freeSlots.pop() ?? -1;
     const task: Task = { id: this.nextId++, after, upto, findEnd, slot, end: deferred(), rows: deferred() };
     if (this.failure) {
       task.end.reject(this.failure);
@@ -332,7 +342,10 @@ export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenera
       for (;;) {
         const n = Number(result.n);
         const { keys } = result;
-        const data = result.data === null ? Buffer.from(current.slot, 0, result.length) : Buffer.from(result.data);
+        const data =
+          result.data !== null ? Buffer.from(result.data)
+          : result.length === 0 ? Buffer.alloc(0)
+          : pool.slotBytes(current.slot, result.length);
         yield { keys, data, again: result.again, prints: result.prints };
         // The consumer asked for the next block: it is done with this one.
         pool.release(current.slot);
