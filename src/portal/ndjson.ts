@@ -7,7 +7,7 @@
  * raw tables use — terminated by `\n` (a `\r` before it is tolerated), with no blank lines.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip, createGzip, type Gunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PortalStoreError } from './errors.js';
@@ -45,23 +45,27 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const CARRIAGE_RETURN = 0x0d;
 
-/** `{…}` or `[…]` (a `\r` before the newline tolerated). */
-function hasRowShape(line: Buffer): boolean {
-  let last = line.length - 1;
-  if (last >= 0 && line[last] === CARRIAGE_RETURN) last--;
-  if (last < 1) return false;
-  const first = line[0];
-  const end = line[last];
-  return (first === OPEN_BRACE && end === CLOSE_BRACE) || (first === OPEN_BRACKET && end === CLOSE_BRACKET);
-}
-
-/** Consumes decoded NDJSON bytes: hashes them, counts and parses lines, enforces limits. */
+/**
+ * Consumes decoded NDJSON bytes: hashes them, counts and parses lines, enforces limits.
+ *
+ * Rows that are parsed (the first {@link FULLY_PARSED_ROWS}, or all of them with `onRow`) are copied out of
+ * the chunk and parsed one by one. Past those, a row's shape is read straight from the chunk: only the
+ * newline positions are searched (memchr), no line is copied, and a line that goes on in the next chunk
+ * leaves behind just its length, its first byte and its last two bytes. Where the chunks are cut never
+ * changes the verdict or its message.
+ */
 export class NdjsonVerifier {
   private readonly hash: Hash = createHash('sha256');
   private rows = 0;
   private bytes = 0;
+  /** Parsed path: the pieces of the current line, copied. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Shape-only path: what is known of a line that started in an earlier chunk. */
+  private tailBytes = 0;
+  private tailFirst = -1;
+  private tailLast = -1;
+  private tailBeforeLast = -1;
 
   constructor(
     /** What the data is, for messages: `dataset "treasury"`. */
@@ -82,17 +86,24 @@ export class NdjsonVerifier {
     }
     this.hash.update(chunk);
     let start = 0;
-    for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+    // Lines to parse. The switch to the shape-only path happens between two lines (nothing pending): the
+    // line that completes row FULLY_PARSED_ROWS is still taken here, even when it spans chunks.
+    while (this.onRow !== undefined || this.rows < FULLY_PARSED_ROWS) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1) {
+        if (start < chunk.length) this.addPending(chunk.subarray(start));
+        return;
+      }
       this.addPending(chunk.subarray(start, end));
       this.completeLine();
       start = end + 1;
     }
-    if (start < chunk.length) this.addPending(chunk.subarray(start));
+    if (start < chunk.length) this.checkShapes(chunk, start);
   }
 
   /** The digest; throws when the data does not end with a newline. */
   finish(): NdjsonDigest {
-    if (this.pendingBytes > 0) {
+    if (this.pendingBytes > 0 || this.tailBytes > 0) {
       throw new PortalStoreError(
         'verification',
         `${this.what} does not end with a newline: every NDJSON row must end with "\\n".`,
@@ -102,15 +113,25 @@ export class NdjsonVerifier {
     return { rows: this.rows, sha256: this.hash.digest('hex'), bytes: this.bytes };
   }
 
+  private tooLong(lineNumber: number): PortalStoreError {
+    return new PortalStoreError(
+      'too-large',
+      `Row ${lineNumber} of ${this.what} is longer than ${this.limits.maxLineBytes} bytes.`,
+      'line-too-long',
+    );
+  }
+
+  private notARow(lineNumber: number): PortalStoreError {
+    return new PortalStoreError(
+      'verification',
+      `Row ${lineNumber} of ${this.what} is not a JSON object or array on one line.`,
+      'invalid-ndjson',
+    );
+  }
+
   private addPending(part: Buffer): void {
     this.pendingBytes += part.length;
-    if (this.pendingBytes > this.limits.maxLineBytes) {
-      throw new PortalStoreError(
-        'too-large',
-        `Row ${this.rows + 1} of ${this.what} is longer than ${this.limits.maxLineBytes} bytes.`,
-        'line-too-long',
-      );
-    }
+    if (this.pendingBytes > this.limits.maxLineBytes) throw this.tooLong(this.rows + 1);
     // Copy: the chunk's memory may be reused by the decoder once we return.
     if (part.length > 0) this.pending.push(Buffer.from(part));
   }
@@ -121,24 +142,93 @@ export class NdjsonVerifier {
     this.pending = [];
     this.pendingBytes = 0;
     this.rows++;
-    const invalid = () =>
-      new PortalStoreError('verification', `Row ${this.rows} of ${this.what} is not a JSON object or array on one line.`, 'invalid-ndjson');
     // Parsing millions of rows would cost more than receiving them: the first rows are parsed in full (a
-    // wrong format shows at once), the others only checked for their shape; the SHA-256 announced by the
-    // authenticated publisher already guarantees they are the bytes it produced. Rows whose keys are needed
-    // (onRow) are always parsed.
-    if (this.onRow === undefined && this.rows > FULLY_PARSED_ROWS) {
-      if (!hasRowShape(line)) throw invalid();
-      return;
-    }
+    // wrong format shows at once), the others only checked for their shape (checkShapes); the SHA-256
+    // announced by the authenticated publisher already guarantees they are the bytes it produced. Rows
+    // whose keys are needed (onRow) are always parsed.
     let row: unknown;
     try {
       row = JSON.parse(line.toString('utf8'));
     } catch {
       row = undefined;
     }
-    if (!isRow(row)) throw invalid();
+    if (!isRow(row)) throw this.notARow(this.rows);
     this.onRow?.(row, line, this.rows);
+  }
+
+  /**
+   * The shape-only path from `start` to the end of `chunk`: every line `{…}` or `[…]` (a `\r` before the
+   * newline tolerated), none longer than maxLineBytes, checked in place.
+   */
+  private checkShapes(chunk: Buffer, start: number): void {
+    const maxLineBytes = this.limits.maxLineBytes;
+    const length = chunk.length;
+    let s = start;
+    if (this.tailBytes > 0) {
+      // The line that began in an earlier chunk: complete it, or carry it on.
+      const end = chunk.indexOf(NEWLINE, s);
+      if (end === -1) {
+        this.carry(chunk, s, length);
+        return;
+      }
+      this.carry(chunk, s, end);
+      this.completeTail();
+      s = end + 1;
+    }
+    let rows = this.rows;
+    for (let end = chunk.indexOf(NEWLINE, s); end !== -1; end = chunk.indexOf(NEWLINE, s)) {
+      // The line is chunk[s, end), its \r included.
+      if (end - s > maxLineBytes) {
+        this.rows = rows;
+        throw this.tooLong(rows + 1);
+      }
+      let last = end - 1;
+      if (last > s && chunk[last] === CARRIAGE_RETURN) last--;
+      const first = chunk[s];
+      const close = chunk[last];
+      if (
+        last <= s ||
+        !((first === OPEN_BRACE && close === CLOSE_BRACE) || (first === OPEN_BRACKET && close === CLOSE_BRACKET))
+      ) {
+        this.rows = rows;
+        throw this.notARow(rows + 1);
+      }
+      rows++;
+      s = end + 1;
+    }
+    this.rows = rows;
+    if (s < length) this.carry(chunk, s, length);
+  }
+
+  /** Adds chunk[from, to) — part of a line whose newline is not in it — to the carried line. */
+  private carry(chunk: Buffer, from: number, to: number): void {
+    const n = to - from;
+    if (n === 0) return;
+    this.tailBytes += n;
+    if (this.tailBytes > this.limits.maxLineBytes) throw this.tooLong(this.rows + 1);
+    if (this.tailFirst === -1) this.tailFirst = chunk[from] as number;
+    this.tailBeforeLast = n >= 2 ? (chunk[to - 2] as number) : this.tailLast;
+    this.tailLast = chunk[to - 1] as number;
+  }
+
+  /** The carried line has reached its newline: checks its shape from the bytes kept. */
+  private completeTail(): void {
+    let lineBytes = this.tailBytes;
+    let close = this.tailLast;
+    if (close === CARRIAGE_RETURN) {
+      lineBytes--;
+      close = this.tailBeforeLast;
+    }
+    const first = this.tailFirst;
+    this.tailBytes = 0;
+    this.tailFirst = this.tailLast = this.tailBeforeLast = -1;
+    if (
+      lineBytes < 2 ||
+      !((first === OPEN_BRACE && close === CLOSE_BRACE) || (first === OPEN_BRACKET && close === CLOSE_BRACKET))
+    ) {
+      throw this.notARow(this.rows + 1);
+    }
+    this.rows++;
   }
 }
 
@@ -163,12 +253,25 @@ export class StageErrors {
   }
 }
 
+/**
+ * Size of the decoded chunks a dataset is verified in. zlib's default (16 KiB) costs a trip to the thread
+ * pool, a buffer and a stream callback every 16 KiB: on a 1 GB dataset it more than doubled the CPU time
+ * of gunzip + SHA-256. 256 KiB measured as fast as 1 MiB, and stays in the CPU cache between the hash
+ * and the line scan.
+ */
+export const DECODED_CHUNK_BYTES = 256 * 1024;
+
+/** A gunzip stream for dataset verification (large output chunks, see DECODED_CHUNK_BYTES). */
+export function createDatasetGunzip(): Gunzip {
+  return createGunzip({ chunkSize: DECODED_CHUNK_BYTES });
+}
+
 /** Decodes a gzip file and feeds it to `verifier`, returning the digest. */
 export async function verifyGzipFile(handle: FileHandle, verifier: NdjsonVerifier): Promise<NdjsonDigest> {
   const errors = new StageErrors();
   await pipeline(
-    handle.createReadStream({ autoClose: false, start: 0 }),
-    createGunzip(),
+    handle.createReadStream({ autoClose: false, start: 0, highWaterMark: 1024 * 1024 }),
+    createDatasetGunzip(),
     async (decoded: AsyncIterable<Buffer>) => {
       try {
         for await (const chunk of decoded) verifier.update(chunk);

@@ -18,7 +18,6 @@
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -43,6 +42,7 @@ import { StoreLocks, defaultProcessIdentity, type Clock, type ProcessIdentity } 
 import {
   NdjsonVerifier,
   StageErrors,
+  createDatasetGunzip,
   gzipLines,
   rowKey,
   columnNamesOf,
@@ -549,7 +549,7 @@ export class PortalStore {
         }
       };
       try {
-        await pipeline(gzipBody, teeToDisk, createGunzip(), async (decoded: AsyncIterable<Buffer>) => {
+        await pipeline(gzipBody, teeToDisk, createDatasetGunzip(), async (decoded: AsyncIterable<Buffer>) => {
           try {
             for await (const chunk of decoded) verifier.update(chunk);
           } catch (error) {
