@@ -1,5 +1,7 @@
 /** The `https://` transport: the portal protocol (docs/portal-protocol.md) over HTTP with undici. */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { SpentBuffers } from '../memory.js';
 import type { Dispatcher } from 'undici';
 import { AuthError, OperationError } from '../errors.js';
 import type { ResolvedPortal } from '../config/resolve.js';
@@ -7,6 +9,16 @@ import type { CommitInput, OpenedPublication, OpenPublicationInput, PortalServic
 import { HEADER_ROWS, HEADER_SHA256, NDJSON_CONTENT_TYPE, portalPaths } from '../portal/protocol.js';
 import { httpRequest, PortalAuthError, PortalHttpError, type HttpDeps, type HttpRequest, type HttpResponse } from './http.js';
 import type { PortalTransport } from './transport.js';
+
+
+/** A spooled dataset's bytes, in large reads whose spent buffers are released as the upload goes (memory.ts). */
+async function* spooledBytes(file: string): AsyncGenerator<Buffer> {
+  const spent = new SpentBuffers();
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+    yield chunk;
+    spent.add(chunk.length);
+  }
+}
 
 export interface HttpTransportDeps extends Omit<HttpDeps, 'timeoutMs' | 'retry' | 'dispatcher'> {
   dispatcher: Dispatcher;
@@ -110,7 +122,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
           [HEADER_SHA256]: dataset.sha256,
         },
         // A fresh stream per attempt: a retried upload re-sends the same spooled bytes.
-        body: () => createReadStream(dataset.file),
+        body: () => Readable.from(spooledBytes(dataset.file)),
       });
       return r.json as UploadedDataset;
     },

@@ -19,6 +19,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
+import { READ_CACHE_KIB } from '../sources/sqlite.js';
 
 /** One range of rows in key order, as a ready NDJSON block. */
 export interface BlockChunk {
@@ -70,6 +71,7 @@ const Database = require(workerData.driver);
 let db, rows, end, setupError;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  db.pragma('cache_size = -' + workerData.cacheKib);
   rows = db.prepare(workerData.sql);
   end = db.prepare(workerData.endSql).pluck(true);
 } catch (error) {
@@ -198,7 +200,7 @@ class ReaderPool {
     // One slot per range read ahead, one for the block being consumed, one for a continuation.
     this.slots = Array.from({ length: spec.readers + 3 }, () => new SharedArrayBuffer(SLOT_BYTES));
     this.freeSlots = this.slots.map((_, i) => i);
-    const workerData = { driver, file: spec.file, sql: spec.sql, endSql: spec.endSql, params: spec.params, slots: this.slots };
+    const workerData = { driver, file: spec.file, sql: spec.sql, endSql: spec.endSql, params: spec.params, slots: this.slots, cacheKib: READ_CACHE_KIB };
     for (let i = 0; i < spec.readers; i++) {
       // A small young generation: a reader's garbage is a few hundred rows at a time.
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
