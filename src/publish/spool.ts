@@ -25,6 +25,9 @@ export interface SpooledDataset {
 }
 
 const BATCH_BYTES = 256 * 1024;
+/** Copies of blocks queued for the compressor (see spoolBlocks). */
+const RING_BUFFERS = 4;
+const RING_BUFFER_BYTES = 1024 * 1024;
 
 /** Batches lines into ~256 KiB blocks: one hash update and one stream write per block, not per row. */
 async function* linesToBlocks(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NdjsonBlock> {
@@ -61,7 +64,7 @@ export async function spoolDataset(dir: string, name: string, lines: AsyncIterab
 
 /**
  * Spools NDJSON blocks as they come (raw extraction hands them over ready-made). A block's memory may be reused
- * once the next one is asked for, so each is hashed and taken in by the compressor before that.
+ * once the next one is asked for, so it is hashed and copied for the compressor before that.
  */
 export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterable<NdjsonBlock>, options: SpoolOptions = {}): Promise<SpooledDataset> {
   await mkdir(dir, { recursive: true });
@@ -75,19 +78,34 @@ export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterab
   // mean fewer round trips between the pool and this thread.
   const gzip = createGzip({ level: zlib.Z_BEST_SPEED, chunkSize: 128 * 1024 });
   const written = pipeline(gzip, createWriteStream(file));
-  written.catch(() => undefined); // awaited below; a failure also fails the pending write
-  const compress = (data: Buffer) =>
-    new Promise<void>((resolve, reject) => {
-      gzip.write(data, (error) => (error ? reject(error) : resolve()));
-    });
+  written.catch(() => undefined); // awaited below
+  // A block's memory may be reused once the next one is asked for, and the compressor reads it later (zlib
+  // works on the thread pool): each block is copied into one of a few buffers that return to the ring when
+  // zlib has taken them in. Several blocks stay queued, so the compressor never waits for this thread.
+  const free: Buffer[] = Array.from({ length: RING_BUFFERS }, () => Buffer.allocUnsafe(RING_BUFFER_BYTES));
+  let wake: (() => void) | undefined;
+  const bufferFor = async (length: number): Promise<Buffer | undefined> => {
+    if (length > RING_BUFFER_BYTES) return undefined; // a rare huge block gets a copy of its own
+    while (free.length === 0) {
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), written]);
+    }
+    return free.pop();
+  };
   try {
     for await (const block of blocks) {
       options.signal?.throwIfAborted();
       hash.update(block.data);
       rows += block.rows;
       bytes += block.data.length;
-      await compress(block.data);
-      spent.add(block.data.length);
+      const length = block.data.length;
+      const ring = await bufferFor(length);
+      const queued = ring ? ring.subarray(0, length) : Buffer.from(block.data);
+      if (ring) block.data.copy(ring);
+      spent.add(length); // the compressor's output buffers are spent as fast
+      gzip.write(queued, () => {
+        if (ring) free.push(ring);
+        wake?.();
+      });
       if (bytes - reported >= BATCH_BYTES) {
         reported = bytes;
         options.onProgress?.(rows);
