@@ -13,8 +13,9 @@ import type { PortalTransport } from './transport.js';
 
 /** A spooled dataset's bytes, in large reads whose spent buffers are released as the upload goes (memory.ts). */
 async function* spooledBytes(file: string): AsyncGenerator<Buffer> {
-  const spent = new SpentBuffers();
-  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+  // Gzip bytes: every byte read is a byte spent, so release more often than the spool does.
+  const spent = new SpentBuffers(4 * 1024 * 1024);
+  for await (const chunk of createReadStream(file, { highWaterMark: 128 * 1024 }) as AsyncIterable<Buffer>) {
     yield chunk;
     spent.add(chunk.length);
   }
