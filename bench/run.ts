@@ -6,7 +6,7 @@
  * SBSYNC_BENCH_QUICK=1 is a smoke run at 0.5 and 2), in a fresh temporary directory:
  *   1. generate the demo company (child process);
  *   2. compute the 18 views, median of 3 (child process);
- *   3. extract every Data Manager table into NDJSON lines (child process: its own peak RSS);
+ *   3. extract every Data Manager table into NDJSON blocks (child process: its own peak RSS);
  *   4. publish it in full through the real CLI to a reference portal on 127.0.0.1, and, side by side, the
  *      plain `sqlite3 -json | gzip -1 | curl` pipeline on the same tables;
  *   5. publish again, incrementally, with nothing changed.

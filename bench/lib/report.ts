@@ -208,7 +208,7 @@ function method(run: BenchRun): string {
    a row in one child process; the figure is the median. A further pass computes each view alone
    (\`computeView\`, fresh context) to list the slowest ones.
 3. **Raw extraction**: \`extractTable(source, dataset, { mode: 'full', stateDir })\` over every \`RAW_DATASETS\` entry,
-   consuming \`lines\` and counting their UTF-8 bytes (plus one newline each), in a child process of its own:
+   consuming \`blocks\` (NDJSON bytes, as the publisher reads them) and counting rows and bytes, in a child process of its own:
    rows/s = all rows ÷ wall time of the loop; peak RSS = \`process.resourceUsage().maxRSS\` of that process.
    The key set is written as a full publication does (stateDir in the temp dir).
 4. **Full publication**: a reference portal (\`startPortalServer\`, store in the temp dir) listens on 127.0.0.1
@@ -283,7 +283,7 @@ function details(run: BenchRun): string {
       largest.extract.tables.filter((t) => t.rows >= 1000).map((t) => [t.table, int(t.rows), mb(t.bytes), sec(t.seconds), int(rate(t.rows, t.seconds))]),
     );
   }
-  s += '\nCPU is the whole step process (start-up and the SQLite reads included; the extraction may use a worker thread, so CPU can exceed wall). Rows per CPU-second depends less on a loaded machine than rows/s.\n';
+  s += '\nCPU is the whole step process (start-up and the SQLite reads included; the extraction reads with two worker threads, so CPU can exceed wall). Rows per CPU-second depends less on a loaded machine than rows/s.\n';
   s += '\n### Publication through the CLI\n\n';
   const pubRow = (r: ScaleRun, kind: string, f: PublishFigures | undefined): string[] => {
     if (!f) return [String(r.scale), kind, 'not measured', '', '', '', '', '', '', '', '', ''];
