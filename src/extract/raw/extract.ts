@@ -32,7 +32,6 @@
  * large table is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
  */
 import { closeSync, constants, copyFileSync, fsyncSync, openSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { OperationError, SourceError } from '../../errors.js';
 import { formatDay, formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
 import type { Row, SqlParams, SqlSource } from '../source.js';
@@ -75,14 +74,13 @@ export const DEFAULT_KEY_CHUNK_SIZE = 50_000;
 /** A full SQLite extraction of at least this many rows is read by worker threads (when the file is known). */
 export const PARALLEL_MIN_ROWS = 50_000;
 /**
- * Reader threads of a parallel extraction. One: SQLite's JSON building moves to another core while this thread
- * hands the lines on and zlib gzips on the libuv pool; a second reader only competed for the two cores of the
- * reference machine and cost ~25 MB of RSS. Two on machines with four cores or more.
+ * Reader threads of a parallel extraction: two, so that SQLite builds the JSON on both cores while this thread
+ * only checks keys, hashes and hands blocks to zlib (it has little to do). Each costs ~15 MB of RSS.
  */
 export const DEFAULT_READERS = 2;
 /**
- * Rows per key range of a reader thread (or chunkSize when smaller): small messages stay in the young
- * generation on both threads, which keeps the RSS flat (5,000-row messages cost ~60 MB more) and costs less CPU.
+ * Rows per key range of a reader thread (or chunkSize when smaller): a block of a few hundred KB, which fits
+ * a reader's shared slot (parallel.ts); larger ranges measured no faster.
  */
 export const READER_CHUNK_ROWS = 500;
 
@@ -138,7 +136,7 @@ export interface RawExtraction {
   readonly blocks: AsyncIterable<NdjsonBlock>;
   /** The same rows one line at a time (no trailing newline): convenient, but a string per row. */
   readonly lines: AsyncIterable<string>;
-  /** After `lines` was consumed: counts, deletions and the state to commit. */
+  /** After `blocks` or `lines` was consumed: counts, deletions and the state to commit. */
   finish(): Promise<RawExtractionResult>;
   /** Drops everything this extraction wrote (call when the publication is abandoned before `finish`). */
   abort(): Promise<void>;

@@ -1,10 +1,11 @@
 /**
  * Parallel reading of a SQLite table for a full raw extraction: worker threads, each with its own read-only
  * better-sqlite3 connection to the file, run the same row SQL as the in-thread path on consecutive key
- * ranges, so SQLite builds the rows' JSON on other cores. A worker also joins its range's lines into one
- * UTF-8 NDJSON block (transferred, not copied), packs the keys into a Float64Array and fingerprints the rows
- * the next run reads again: this thread handles a few hundred rows per message, never a row at a time (the
- * publisher hashes and gzips the block as is).
+ * ranges, so SQLite builds the rows' JSON on other cores. SQLite folds each range into one aggregate row
+ * (sql.ts rangeBlockSql: the keys, the NDJSON bytes as a blob, the window rows); the worker copies the blob into
+ * a shared slot (or transfers it when too large), packs the keys into a Float64Array and fingerprints the
+ * window rows. This thread handles a few hundred rows per message, never a row at a time; the publisher hashes
+ * and compresses the block as it is.
  *
  * Ranges: a worker first finds the end of its range, the `chunkSize`-th key after the start
  * (`LIMIT 1 OFFSET chunkSize − 1`, which walks keys only), reports it so the next range can be handed to
