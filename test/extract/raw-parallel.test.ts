@@ -98,6 +98,29 @@ describe('parallel SQLite reading', () => {
     }
   });
 
+  it('hands over ranges too large for a shared slot (long texts), byte-identical', async () => {
+    // 600 rows of ~6 KB of text: a 500-row range is ~3 MB, more than a reader's 1 MB slot, so its block is
+    // transferred instead of copied; the first rows also carry the window flag (fingerprints).
+    const long = (i: number) => `Libellé ${i} ${'é€"\\\t'.repeat(3)}${'x'.repeat(6000)}`;
+    const rows = Array.from({ length: 600 }, (_, i) => ({
+      EC_No: i + 1,
+      JO_Num: 'VTE',
+      JM_Date: '2024-02-01',
+      EC_Jour: 1,
+      CG_Num: '706000',
+      EC_Intitule: long(i),
+      EC_Sens: 0,
+      EC_Montant: `${i}.25`,
+      cbModification: `2024-03-01 10:${String(i % 60).padStart(2, '0')}:00`,
+    }));
+    const file = createSageFixture(dir.file('long.sqlite'), { F_ECRITUREC: rows });
+    const inThread = await extract(file, 'F_ECRITUREC', false, { mode: 'full', stateDir: dir.file('long-a'), chunkSize: 500 });
+    const parallel = await extract(file, 'F_ECRITUREC', true, { mode: 'full', stateDir: dir.file('long-b'), chunkSize: 500, readers: 2 });
+    expect(inThread.rows).toBe(600);
+    expect(parallel).toEqual(inThread);
+    expect(parallel.lines.join('\n').length).toBeGreaterThan(3_000_000);
+  });
+
   it('continues a key range that holds more rows than a chunk, in order', async () => {
     const source = open(fixture, false);
     const columns = rawColumns(await source.columns('F_ECRITUREC'));
