@@ -3,7 +3,10 @@
  * the JSON of every row is built by the server (CONCAT of typed elements), amounts keep all their digits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { extractTable } from '../../src/extract/raw/extract.js';
+import { commitState, loadState } from '../../src/extract/state/store.js';
 import { chunkSql, mssqlRowJson, rawColumns } from '../../src/extract/raw/sql.js';
 import type { SqlSource } from '../../src/extract/source.js';
 import { createMssqlSource } from '../../src/extract/sources/mssql.js';
@@ -13,9 +16,10 @@ import { startTdsServer, type TdsTestServer } from '../support/tds/server.js';
 const fixtures = fixtureDirectory('sbsync-raw-tds-');
 let server: TdsTestServer;
 let source: SqlSource;
+let file: string;
 
 beforeAll(async () => {
-  const file = fixtures.sqlite('sage', (db) => {
+  file = fixtures.sqlite('sage', (db) => {
     db.exec(`
       CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), EC_Montant "numeric text(24,6)",
         EC_Echeance datetime, cbEC_Piece varbinary(14), cbMarq int NOT NULL, cbModification datetime, "N° Dossier" varchar(69));
@@ -50,6 +54,35 @@ describe('raw extraction over SQL Server (TDS test server)', () => {
     ]);
     const result = await ex.finish();
     expect(result).toMatchObject({ rows: 3, keyCount: 3, watermark: '2024-03-01T10:05:00', lastKey: 3 });
+  });
+
+  it('runs an incremental extraction through the server: changed-rows range, new rows, deletions, nothing changed', async () => {
+    const stateDir = join(fixtures.path, 'state');
+    const full = await extractTable(source, 'F_ECRITUREC', { mode: 'full', stateDir, chunkSize: 2 });
+    for await (const _ of full.blocks) {
+      /* consumed */
+    }
+    await commitState((await full.finish()).pending!);
+
+    const db = new Database(file);
+    db.exec(`
+      UPDATE F_ECRITUREC SET EC_Intitule = 'modifiée', cbModification = '2024-03-02 09:00:00' WHERE cbMarq = 1;
+      DELETE FROM F_ECRITUREC WHERE cbMarq = 2;
+      INSERT INTO F_ECRITUREC VALUES (4, 'nouvelle', '1.5', NULL, NULL, 4, NULL, NULL);
+    `);
+    db.close();
+    const run = async () => {
+      const ex = await extractTable(source, 'F_ECRITUREC', { mode: 'incremental', since: (await loadState(stateDir, 'F_ECRITUREC'))!, overlapSeconds: 0 });
+      const lines: string[] = [];
+      for await (const line of ex.lines) lines.push(line);
+      const result = await ex.finish();
+      const deleted: number[] = [];
+      for await (const key of result.deletedKeys()) deleted.push(key);
+      await commitState(result.pending!);
+      return { mode: ex.mode, keys: lines.map((l) => (JSON.parse(l) as unknown[])[4]), deleted, keyCount: result.keyCount };
+    };
+    expect(await run()).toEqual({ mode: 'incremental', keys: [1, 4], deleted: [2], keyCount: 3 });
+    expect(await run()).toEqual({ mode: 'incremental', keys: [], deleted: [], keyCount: 3 });
   });
 
   it('builds one CONCAT per row, nested past 250 arguments, with STRING_ESCAPE when available', () => {
