@@ -19,7 +19,6 @@ import type { ResolvedProxy } from '../../config/resolve.js';
 import type { Env } from '../../env.js';
 import { ConfigError, PortalError } from '../../errors.js';
 import { isLoopback, matchBypass, splitBypassList, targetHost } from './no-proxy.js';
-import { evaluatePac, fetchPacScript, parsePacResult } from './pac.js';
 import {
   parseProxyServerList,
   pickProxyServer,
@@ -227,6 +226,9 @@ async function fromPac(
   const source: ProxySource = `pac:${pacUrl}`;
   const origin = `the PAC file ${maskUrlCredentials(pacUrl)}`;
   const timeoutMs = deps.timeoutMs ?? 15_000;
+  // Loaded only here: the PAC machinery (pac-resolver, a WebAssembly JS engine) weighs ~5 MB of heap that
+  // every other run would carry for nothing.
+  const { evaluatePac, fetchPacScript, parsePacResult } = await import('./pac.js');
   let script: string;
   try {
     script = await (deps.fetchPac ?? ((url: string) => fetchPacScript(url, { timeoutMs })))(pacUrl);
