@@ -71,8 +71,12 @@ import { findRawDataset, type RawDataset } from './tables.js';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
 export const DEFAULT_KEY_CHUNK_SIZE = 50_000;
-/** A full SQLite extraction of at least this many rows is read by worker threads (when the file is known). */
-export const PARALLEL_MIN_ROWS = 50_000;
+/**
+ * A full SQLite extraction of at least this many rows is read by worker threads (when the file is known).
+ * Low on purpose: starting two readers costs a few tens of ms, while reading a mid-sized table on this thread
+ * (a string per row) grew a publication's peak RSS by 30–50 MB (measured on the 100k-line demo).
+ */
+export const PARALLEL_MIN_ROWS = 5_000;
 /**
  * Reader threads of a parallel extraction: two, so that SQLite builds the JSON on both cores while this thread
  * only checks keys, hashes and hands blocks to zlib (it has little to do). Each costs ~15 MB of RSS.
