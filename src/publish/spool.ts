@@ -4,6 +4,7 @@
  * send the same bytes again, so each dataset is written once to disk (constant memory) and uploaded from there.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +29,8 @@ const BATCH_BYTES = 256 * 1024;
 /** Copies of blocks queued for the compressor (see spoolBlocks). */
 const RING_BUFFERS = 4;
 const RING_BUFFER_BYTES = 1024 * 1024;
+/** Bytes queued for the compressor beyond which the producer waits (blocks of any size). */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 /** Batches lines into ~256 KiB blocks: one hash update and one stream write per block, not per row. */
 async function* linesToBlocks(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NdjsonBlock> {
@@ -106,6 +109,8 @@ export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterab
         if (ring) free.push(ring);
         wake?.();
       });
+      // Blocks too large for the ring (a SQL Server chunk of thousands of rows) are bounded here instead.
+      if (gzip.writableLength > MAX_QUEUED_BYTES) await Promise.race([once(gzip, 'drain'), written]);
       if (bytes - reported >= BATCH_BYTES) {
         reported = bytes;
         options.onProgress?.(rows);

@@ -42,15 +42,16 @@ describe('spooling', () => {
 
   it('spools blocks larger than its copy buffers, and lines of any length', async () => {
     const big = `${Array.from({ length: 3 }, (_, i) => `[${i},"${'y'.repeat(700_000)}"]`).join('\n')}\n`; // ~2.1 MB
+    // Twelve of them: more than the compressor's queue may hold, so the producer waits for it too.
     async function* blocks(): AsyncGenerator<NdjsonBlock> {
       yield { rows: 1, data: Buffer.from('[0,"petit"]\n') };
-      yield { rows: 3, data: Buffer.from(big) };
+      for (let i = 0; i < 12; i++) yield { rows: 3, data: Buffer.from(big) };
       yield { rows: 1, data: Buffer.from('[4,"fin"]\n') };
     }
     const spooled = await spoolBlocks(dir.path, 'big', blocks());
-    const all = `[0,"petit"]\n${big}[4,"fin"]\n`;
+    const all = `[0,"petit"]\n${big.repeat(12)}[4,"fin"]\n`;
     expect(gunzipSync(readFileSync(spooled.file)).toString('utf8') === all).toBe(true);
-    expect(spooled).toMatchObject({ rows: 5, bytes: Buffer.byteLength(all), sha256: sha256(all) });
+    expect(spooled).toMatchObject({ rows: 38, bytes: Buffer.byteLength(all), sha256: sha256(all) });
   });
 
   it('stops when the signal aborts and when the producer fails', async () => {
