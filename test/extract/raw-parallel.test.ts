@@ -1,5 +1,6 @@
 /** Worker-thread reading of SQLite files: the same lines, keys and state as the in-thread path. */
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoDatabase } from '../../src/extract/demo/index.js';
 import { extractTable, type ExtractOptions } from '../../src/extract/raw/extract.js';
@@ -147,6 +148,21 @@ describe('parallel SQLite reading', () => {
     }
     expect(keys).toEqual(Array.from({ length: 103 }, (_, i) => i + 1));
     expect(chunks).toBeGreaterThan(103 / 6);
+  });
+
+  it('names a cbMarq that is not an integer, on both paths', async () => {
+    // A SQLite file whose cbMarq is a plain int column (not the rowid), holding a text among 6,000 keys.
+    const file = dir.file('bad-key.sqlite');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), cbMarq int NOT NULL, cbModification datetime)`);
+    const insert = db.prepare('INSERT INTO F_ECRITUREC VALUES (?, ?, ?, NULL)');
+    db.transaction(() => {
+      for (let i = 1; i <= 6000; i++) insert.run(i, `L${i}`, i === 4321 ? 'x4321' : i);
+    })();
+    db.close();
+    for (const withFile of [false, true]) {
+      await expect(extract(file, 'F_ECRITUREC', withFile, { mode: 'full', readers: withFile ? 2 : 0 })).rejects.toThrow(/cbMarq holds a value that is not an integer: "?x4321"?/);
+    }
   });
 
   it('reports a failing statement as a source error and stops its threads', async () => {

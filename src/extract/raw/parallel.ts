@@ -24,7 +24,7 @@ import { READ_CACHE_KIB } from '../sources/sqlite.js';
 
 /** One range of rows in key order, as a ready NDJSON block. */
 export interface BlockChunk {
-  /** The rows' keys in order (checked by the caller: NaN stands for a value that was not a number). */
+  /** The rows' keys in order, integers (their order is checked by the caller). */
   readonly keys: Float64Array;
   /** The rows' lines, each followed by `\n`, UTF-8; valid until the next chunk is asked for (reused memory). */
   readonly data: Buffer;
@@ -112,7 +112,11 @@ parentPort.on('message', (task) => {
     let length = 0;
     if (n > 0) {
       const parsed = JSON.parse(got.keys);
-      for (let i = 0; i < n; i++) keys[i] = typeof parsed[i] === 'number' ? parsed[i] : NaN;
+      for (let i = 0; i < n; i++) {
+        const key = parsed[i];
+        if (!Number.isSafeInteger(key)) throw new Error('cbMarq holds a value that is not an integer: ' + JSON.stringify(key));
+        keys[i] = key;
+      }
       const blob = got.data;
       const slot = task.slot >= 0 ? slots[task.slot] : undefined;
       if (slot !== undefined && blob.length <= slot.length) {
