@@ -484,8 +484,7 @@ export async function extractTable(
       }
       if (out.length === 0) continue;
       rows += out.length;
-      out.push('');
-      yield { rows: out.length - 1, data: Buffer.from(out.join('\n'), 'utf8') };
+      yield { rows: out.length, data: Buffer.from(`${out.join('\n')}\n`, 'utf8') };
     }
   }
 
