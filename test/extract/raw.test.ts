@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTable, minusSeconds, type RawExtraction } from '../../src/extract/raw/extract.js';
-import { rawColumns, sqliteValueJson } from '../../src/extract/raw/sql.js';
+import { changedFilter, chunkSql, rawColumns, sqliteValueJson } from '../../src/extract/raw/sql.js';
 import { findRawDataset, RAW_DATASETS } from '../../src/extract/raw/tables.js';
 import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import { toDecimalText } from '../../src/extract/sage/decimal.js';
@@ -154,6 +154,46 @@ describe('SQLite amount serialisation', () => {
     const [column] = rawColumns([{ name: 'a', type: 'numeric', nullable: true }]);
     const got = db.prepare(`SELECT ${sqliteValueJson(column!)} AS v FROM t ORDER BY id`).pluck().all() as string[];
     expect(got).toEqual(expected);
+    db.close();
+  });
+});
+
+describe('SQLite datetime comparisons without affinity', () => {
+  // The SQL compares datetime columns (NUMERIC affinity) through `+column`, which skips SQLite's per-row
+  // attempt to read both sides as numbers: it must select exactly what the plain comparison selects.
+  it('gives the same answers as the plain comparison for every kind of stored value', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (cbMarq INTEGER PRIMARY KEY, cbModification smalldatetime, d datetime)');
+    const stored = [
+      '2024-03-01 10:00:00', '2024-03-01 09:59:59', '2024-03-01', '2024-03-01T10:00:00', '2024-03-01 10:00:00.123',
+      '1900-01-01 00:00:00', '1753-01-01', '1901-01-01 00:00:00', '9999-12-31 23:59:59', '', ' ', 'not a date',
+      null, 0, 45000, 2460000.5, -1, '20240301', Buffer.from('2024'),
+    ];
+    const insert = db.prepare('INSERT INTO t (cbModification, d) VALUES (?, ?)');
+    for (const v of stored) insert.run(v, v);
+    expect(db.prepare("SELECT count(*) FROM t WHERE typeof(d) = 'text'").pluck().get()).toBeGreaterThan(10);
+
+    const [column] = rawColumns([{ name: 'd', type: 'datetime', nullable: true }]);
+    const affinityFree = sqliteValueJson(column!);
+    expect(affinityFree).toContain(`+"d" >= '1901-01-01'`);
+    const plain = affinityFree.replace(`+"d" >= '1901-01-01'`, `"d" >= '1901-01-01'`);
+    const values = (sql: string) => db.prepare(`SELECT ${sql} FROM t ORDER BY cbMarq`).pluck().all();
+    expect(values(affinityFree)).toEqual(values(plain));
+    expect(values(affinityFree)).toContain('2024-03-01T10:00:00');
+
+    const filter = changedFilter('sqlite', true);
+    expect(filter).toContain('+"cbModification" >= @since');
+    const plainFilter = filter.replace('+"cbModification"', '"cbModification"');
+    // The bound marks are always wall-clock text (`YYYY-MM-DD HH:MM:SS`), never text that reads as a number.
+    for (const since of ['2024-03-01 10:00:00', '2024-03-01 09:59:59', '1900-01-01 00:00:00', '9999-12-31 23:59:59', '1753-01-01 00:00:00']) {
+      const keys = (where: string) => db.prepare(`SELECT cbMarq FROM t WHERE ${where} ORDER BY cbMarq`).pluck().all({ since, lastKey: 3 });
+      expect(keys(filter), since).toEqual(keys(plainFilter));
+    }
+
+    const rows = chunkSql('sqlite', 't', [], 100, undefined, undefined, { windowFlag: true });
+    expect(rows).toContain('+"cbModification" >= @window');
+    const flags = (sql: string) => db.prepare(sql).all({ after: -1, window: '2024-03-01 10:00:00', nextKey: 2 }).map((r) => (r as { w: number }).w);
+    expect(flags(rows)).toEqual(flags(rows.replace('+"cbModification"', '"cbModification"')));
     db.close();
   });
 });
