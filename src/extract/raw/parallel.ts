@@ -80,10 +80,12 @@ try {
   setupError = error && error.message ? error.message : String(error);
 }
 const OPEN = 9223372036854775807n;
-// A blob better-sqlite3 copied into a buffer of its own is transferred as is; a small one cut from Node's
-// shared pool is copied out first.
-function ownBuffer(bytes) {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+// A block too large for its slot: the lines and their final newline, in a buffer of its own (transferred).
+function ownBlock(lines) {
+  const block = new Uint8Array(lines.length + 1);
+  block.set(lines);
+  block[lines.length] = 10;
+  return block.buffer;
 }
 parentPort.on('message', (task) => {
   if (task.kind === 'close') {
@@ -117,18 +119,20 @@ parentPort.on('message', (task) => {
         if (!Number.isSafeInteger(key)) throw new Error('cbMarq holds a value that is not an integer: ' + JSON.stringify(key));
         keys[i] = key;
       }
+      // The lines joined by newlines; the block ends with one more.
       const blob = got.data;
       const slot = task.slot >= 0 ? slots[task.slot] : undefined;
-      if (slot !== undefined && blob.length <= slot.length) {
+      if (slot !== undefined && blob.length < slot.length) {
         slot.set(blob);
-        length = blob.length;
+        slot[blob.length] = 10;
+        length = blob.length + 1;
         spentBytes += blob.length;
         if (spentBytes >= COLLECT_EVERY_BYTES) {
           spentBytes = 0;
           collect({ type: 'minor' });
         }
       } else {
-        data = ownBuffer(blob);
+        data = ownBlock(blob);
       }
       const flagged = got.againKeys ? JSON.parse(got.againKeys) : [];
       if (flagged.length > 0) {

@@ -249,15 +249,17 @@ export function chunkSql(
 /**
  * SQLite: a chunk of rows (chunkSql: `k`, `j` [, `w`]) folded into one row, so that a reader thread gets a
  * whole range from SQLite in one step and never handles a row at a time: `n` rows, their `keys` as a JSON
- * array, `data` = the lines joined by newlines (and a final one) as a blob, i.e. the NDJSON bytes; with the
- * window flag, `againKeys` / `againLines` likewise for the rows flagged `w`. Keys and lines are aggregated
- * in the same step, so they come in the same order (which the caller checks is the key order).
+ * array, `data` = the lines joined by newlines as a blob (the NDJSON bytes but the last newline, which the
+ * reader adds as it copies them: `|| char(10)` would make SQLite copy the whole block once more); with the
+ * window flag, `againKeys` / `againLines` likewise for the rows flagged `w` (with the final newline). Keys
+ * and lines are aggregated in the same step, so they come in the same order (which the caller checks is the
+ * key order).
  */
 export function rangeBlockSql(rowSql: string, windowFlag: boolean): string {
   const again = windowFlag
     ? `json_group_array(k) FILTER (WHERE w = 1) AS againKeys, CAST(group_concat(j, char(10)) FILTER (WHERE w = 1) || char(10) AS BLOB) AS againLines`
     : `NULL AS againKeys, NULL AS againLines`;
-  return `SELECT count(*) AS n, json_group_array(k) AS keys, CAST(group_concat(j, char(10)) || char(10) AS BLOB) AS data, ${again} FROM (${rowSql})`;
+  return `SELECT count(*) AS n, json_group_array(k) AS keys, CAST(group_concat(j, char(10)) AS BLOB) AS data, ${again} FROM (${rowSql})`;
 }
 
 /**
