@@ -267,6 +267,43 @@ class UsersPush {
   }
 }
 
+/**
+ * The consistency checks of a company, run once. They read the whole database, so they start as soon as the
+ * run knows it publishes something: with the company for a full or Business Mobile publication, when an
+ * incremental one finds its first changed table; their statements then run on other threads (or the server)
+ * while the data is extracted, instead of after it (0.6 s of a full 1M-line publication). A run where every
+ * service is up to date never starts them.
+ */
+class CompanyChecks {
+  #running: Promise<ConsistencyWarning[]> | undefined;
+  constructor(
+    private readonly company: ResolvedCompany,
+    private readonly options: PublishRunOptions,
+    private readonly sources: CompanySources,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  get started(): boolean {
+    return this.#running !== undefined;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = consistencyWarnings(this.company, this.options, this.sources, this.signal);
+    this.#running.catch(() => undefined); // observed by warnings() or settled()
+  }
+
+  warnings(): Promise<ConsistencyWarning[]> {
+    this.start();
+    return this.#running as Promise<ConsistencyWarning[]>;
+  }
+
+  /** Resolves once nothing of the checks runs any more (before the sources are closed). */
+  async settled(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+  }
+}
+
 async function publishCompany(
   company: ResolvedCompany,
   options: PublishRunOptions,
@@ -289,6 +326,7 @@ async function publishCompany(
     return report;
   }
   const sources = new CompanySources(company, options.asOf);
+  const checks = new CompanyChecks(company, options, sources, deps.signal);
   const spoolRoot = path.join(deps.config.dataDirectory, 'spool', journal.runId, company.code);
   try {
     if (lock.tookOverFrom) {
@@ -296,6 +334,8 @@ async function publishCompany(
       await write({ level: 'warning', event: 'lock-taken-over', message: `Took over the lock of a run that died (process ${h.pid}, run ${h.runId}, since ${h.since})` });
     }
     await write({ level: 'info', event: 'company-start', message: `${company.code} (${company.name}): ${services.join(', ')}` });
+    // Business Mobile views and a full publication are published whatever changed.
+    if (options.full || services.includes('business-mobile')) checks.start();
 
     for (const service of services) {
       if (deps.signal.aborted) break;
@@ -306,7 +346,7 @@ async function publishCompany(
         serviceReport =
           service === 'business-mobile'
             ? await publishViews(company, options, deps, transport, usersPush, sources, spoolDir)
-            : await publishTables(company, options, deps, transport, sources, spoolDir);
+            : await publishTables(company, options, deps, transport, sources, spoolDir, () => checks.start());
       } catch (error) {
         serviceReport = { service, status: 'failed', datasets: [], durationMs: 0, error: errorReport(deps.signal.aborted ? new InterruptedError('interrupted', { cause: error }) : error) };
       } finally {
@@ -326,9 +366,9 @@ async function publishCompany(
 
     // The checks read the whole database: when every service found nothing new to publish, the data is
     // what the last run already checked, so they are skipped (a no-change run stays fast).
-    if (!deps.signal.aborted && report.services.some((s) => s.status !== 'up-to-date')) {
+    if (!deps.signal.aborted && (checks.started || report.services.some((s) => s.status !== 'up-to-date'))) {
       progress.update(`${company.code}: consistency checks`);
-      const warnings = await consistencyWarnings(company, options, sources);
+      const warnings = await checks.warnings();
       report.warnings = { count: warnings.length, items: warnings.slice(0, WARNINGS_KEPT) };
       for (const w of warnings) {
         await write({ level: 'warning', event: 'consistency-warning', table: w.table, message: w.message, details: { code: w.code, key: w.key } });
@@ -344,6 +384,7 @@ async function publishCompany(
     report.error = errorReport(error);
     progress.done('fail', `${company.code}: ${report.error.message}`);
   } finally {
+    await checks.settled();
     await sources.close();
     await removeSpool(spoolRoot).catch(() => undefined);
     await lock.release().catch(() => undefined);
@@ -362,15 +403,15 @@ function groupsOf(company: ResolvedCompany, options: PublishRunOptions): ViewGro
   return [...groups];
 }
 
-async function consistencyWarnings(company: ResolvedCompany, options: PublishRunOptions, sources: CompanySources): Promise<ConsistencyWarning[]> {
+async function consistencyWarnings(company: ResolvedCompany, options: PublishRunOptions, sources: CompanySources, signal: AbortSignal): Promise<ConsistencyWarning[]> {
   const { runConsistencyChecks } = await import('../extract/checks/checks.js');
   const warnings: ConsistencyWarning[] = [];
   const groups = groupsOf(company, options);
   const s = company.source;
   if (s.type === 'sqlserver' && s.accountingDatabase !== s.commercialDatabase) {
-    for (const group of groups) warnings.push(...(await runConsistencyChecks(await sources.get(group), { groups: [group] })));
+    for (const group of groups) warnings.push(...(await runConsistencyChecks(await sources.get(group), { groups: [group], signal })));
   } else if (groups.length > 0) {
-    warnings.push(...(await runConsistencyChecks(await sources.get('accounting'), { groups })));
+    warnings.push(...(await runConsistencyChecks(await sources.get('accounting'), { groups, signal })));
   }
   return warnings;
 }
@@ -446,6 +487,8 @@ async function publishTables(
   transport: PortalTransport | undefined,
   sources: CompanySources,
   spoolDir: string,
+  /** Called when the service knows it publishes something (every table, or a changed one). */
+  onPublishing: () => void,
 ): Promise<ServiceReport> {
   const { extractTable } = await import('../extract/raw/extract.js');
   const { rawDatasetsOf } = await import('../extract/raw/tables.js');
@@ -491,6 +534,7 @@ async function publishTables(
   }
 
   const mode = incremental ? 'incremental' : 'full';
+  if (!incremental) onPublishing();
   // Each table is uploaded while the next one is extracted (the portal verifies on the other core).
   const publication = transport ? new PublicationUpload(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null) : undefined;
   let uploads = 0;
@@ -523,6 +567,7 @@ async function publishTables(
       reports.push({ name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) });
       // An incremental publication carries only the tables that changed; the portal keeps the others.
       if (!incremental || dataset.rows > 0 || deletions) {
+        onPublishing();
         uploads += 1;
         publication?.add({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
       }

@@ -342,6 +342,25 @@ describe('runConsistencyChecks', () => {
     expect(warnings.find((w) => w.code === 'ledger-unbalanced-piece')?.message).toBe('Ledger piece (no number) of journal VTE (2024-01) is unbalanced: debit 5.000000, credit 4.000000.');
   });
 
+  it('stops between statements when its signal is aborted, on the source or on reader threads', async () => {
+    for (const threads of [0, 2]) {
+      const source = openSqliteSource(broken);
+      const statements: string[] = [];
+      const counting: SqlSource = { ...source, dialect: source.dialect, label: source.label, file: source.file, columns: (t) => source.columns(t), close: () => source.close(), query: (sql, p) => (statements.push(sql), source.query(sql, p)) };
+      try {
+        await expect(runConsistencyChecks(counting, { groups: ['accounting', 'commercial'], threads, signal: AbortSignal.abort(new Error('stop requested')) })).rejects.toThrow('stop requested');
+        // Only the column probes ran (they decide which checks apply); not one check statement.
+        expect(statements.filter((s) => !/pragma_table_info|sqlite_master/i.test(s))).toEqual([]);
+        const controller = new AbortController();
+        const running = runConsistencyChecks(counting, { groups: ['accounting', 'commercial'], threads, signal: controller.signal });
+        controller.abort(new Error('stopped midway'));
+        await expect(running).rejects.toThrow('stopped midway');
+      } finally {
+        await source.close();
+      }
+    }
+  });
+
   it('rejects a limit that is not a non-negative integer', async () => {
     await expect(check(broken, ['accounting'], -1)).rejects.toThrow(RangeError);
     await expect(check(broken, ['commercial'], 1.5)).rejects.toThrow(RangeError);

@@ -45,6 +45,8 @@ export interface ConsistencyCheckOptions {
    * connection. Default: 2 for a file of 64 MB or more, else 0. Other sources always use their connection.
    */
   readonly threads?: number;
+  /** Stops the checks between statements (the one running finishes); they then reject with the reason. */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_WARNING_LIMIT = 100;
@@ -592,12 +594,13 @@ function readerCount(source: SqlSource, threads: number | undefined): number {
 }
 
 /** Runs the tasks on the lanes, costliest first; a statement a reader refuses runs on the source. */
-async function runTasks(tasks: readonly Task[], lanes: readonly Lane[], source: Lane): Promise<Map<string, CheckResult>> {
+async function runTasks(tasks: readonly Task[], lanes: readonly Lane[], source: Lane, signal: AbortSignal | undefined): Promise<Map<string, CheckResult>> {
   const queue = [...tasks].sort((a, b) => b.cost - a.cost);
   const results = new Map<string, CheckResult>();
   let failed = false;
   const drive = async (lane: Lane): Promise<void> => {
     for (let task = queue.shift(); task && !failed; task = queue.shift()) {
+      signal?.throwIfAborted();
       let rows: Row[];
       try {
         rows = await lane.run(task.sql);
@@ -642,7 +645,7 @@ export async function runConsistencyChecks(
   const readers = Array.from({ length: count }, () => readerLane(source.file as string));
   let results: Map<string, CheckResult>;
   try {
-    results = await runTasks(tasks, readers.length > 0 ? readers : [onSource], onSource);
+    results = await runTasks(tasks, readers.length > 0 ? readers : [onSource], onSource, options.signal);
   } finally {
     for (const reader of readers) reader.close();
   }
