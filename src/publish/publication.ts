@@ -490,7 +490,8 @@ async function publishTables(
   /** Called when the service knows it publishes something (every table, or a changed one). */
   onPublishing: () => void,
 ): Promise<ServiceReport> {
-  const { extractTable } = await import('../extract/raw/extract.js');
+  const { extractTable, DEFAULT_READERS } = await import('../extract/raw/extract.js');
+  const { RangeReaderPool } = await import('../extract/raw/parallel.js');
   const { rawDatasetsOf } = await import('../extract/raw/tables.js');
   const { loadState, commitState, discardState } = await import('../extract/state/store.js');
   type Extraction = Awaited<ReturnType<typeof extractTable>>;
@@ -507,101 +508,114 @@ async function publishTables(
   let incremental = !options.full && marker !== undefined && (transport ? current?.publicationId === marker.publicationId : true);
 
   const datasets = rawDatasetsOf(groups);
-  const prepare = async (asIncremental: boolean): Promise<Extraction[] | undefined> => {
-    const prepared: Extraction[] = [];
-    for (const ds of datasets) {
-      const source = await sources.get(ds.group);
-      const state = asIncremental ? await loadState(stateDir, ds.table).catch(() => undefined) : undefined;
-      if (asIncremental && !state) {
-        for (const p of prepared) await p.abort();
-        return undefined;
-      }
-      const extraction = await extractTable(source, ds, state ? { mode: 'incremental', since: state } : { mode: 'full', stateDir });
-      prepared.push(extraction);
-      if (asIncremental && extraction.mode === 'full') {
-        // One table cannot be trusted incrementally (its columns changed…): publish everything in full.
-        deps.logger.verbose(`${company.code} ${ds.table}: full extraction needed (${extraction.fullReason ?? 'unknown'})`);
-        for (const p of prepared) await p.abort();
-        return undefined;
-      }
-    }
-    return prepared;
+  // Reader threads per SQLite file, started by the first table read with threads and kept for the others.
+  const pools = new Map<string, InstanceType<typeof RangeReaderPool>>();
+  const readerPool = (source: SqlSource): InstanceType<typeof RangeReaderPool> | undefined => {
+    if (source.dialect !== 'sqlite' || source.file === undefined) return undefined;
+    let pool = pools.get(source.file);
+    if (!pool) pools.set(source.file, (pool = new RangeReaderPool(source.file, DEFAULT_READERS)));
+    return pool;
   };
-  let extractions = incremental ? await prepare(true) : undefined;
-  if (!extractions) {
-    incremental = false;
-    extractions = (await prepare(false))!;
-  }
-
-  const mode = incremental ? 'incremental' : 'full';
-  if (!incremental) onPublishing();
-  // Each table is uploaded while the next one is extracted (the portal verifies on the other core).
-  const publication = transport ? new PublicationUpload(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null) : undefined;
-  let uploads = 0;
-  const pendings: Pending[] = [];
-  const reports: DatasetReport[] = [];
   try {
-    for (const [index, extraction] of extractions.entries()) {
-      const ds = datasets[index]!;
-      deps.signal.throwIfAborted();
-      if (publication?.failure !== undefined) throw publication.failure;
-      const started = deps.now().getTime();
-      const label = `${company.code} data-manager: ${ds.table}`;
-      deps.progress.update(`${label}…`);
-      const dataset = await spoolBlocks(spoolDir, ds.id, extraction.blocks, {
-        signal: deps.signal,
-        onProgress: (rows) => {
-          const seconds = Math.max(0.001, (deps.now().getTime() - started) / 1000);
-          deps.progress.update(`${label} ${formatCount(rows)} rows (${formatCount(Math.round(rows / seconds))} rows/s)`);
-        },
-      });
-      const finished = await extraction.finish();
-      if (finished.pending) pendings.push(finished.pending);
-      let deletions: SpooledDataset | undefined;
-      if (finished.deleted > 0) {
-        async function* deletionLines() {
-          for await (const key of finished.deletedKeys()) yield `{"cbMarq":${key}}`;
+    const prepare = async (asIncremental: boolean): Promise<Extraction[] | undefined> => {
+      const prepared: Extraction[] = [];
+      for (const ds of datasets) {
+        const source = await sources.get(ds.group);
+        const state = asIncremental ? await loadState(stateDir, ds.table).catch(() => undefined) : undefined;
+        if (asIncremental && !state) {
+          for (const p of prepared) await p.abort();
+          return undefined;
         }
-        deletions = await spoolDataset(spoolDir, ds.id, deletionLines(), { signal: deps.signal, fileStem: `${ds.id}.deletions` });
+        const pool = readerPool(source);
+        const extraction = await extractTable(source, ds, state ? { mode: 'incremental', since: state, readerPool: pool } : { mode: 'full', stateDir, readerPool: pool });
+        prepared.push(extraction);
+        if (asIncremental && extraction.mode === 'full') {
+          // One table cannot be trusted incrementally (its columns changed…): publish everything in full.
+          deps.logger.verbose(`${company.code} ${ds.table}: full extraction needed (${extraction.fullReason ?? 'unknown'})`);
+          for (const p of prepared) await p.abort();
+          return undefined;
+        }
       }
-      reports.push({ name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) });
-      // An incremental publication carries only the tables that changed; the portal keeps the others.
-      if (!incremental || dataset.rows > 0 || deletions) {
-        onPublishing();
-        uploads += 1;
-        publication?.add({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
-      }
+      return prepared;
+    };
+    let extractions = incremental ? await prepare(true) : undefined;
+    if (!extractions) {
+      incremental = false;
+      extractions = (await prepare(false))!;
     }
-  } catch (error) {
-    await publication?.abort();
-    for (const p of pendings) await discardState(p).catch(() => undefined);
-    for (const e of extractions) await e.abort().catch(() => undefined);
-    throw error;
-  }
 
-  if (!transport || !publication) {
-    for (const p of pendings) await discardState(p).catch(() => undefined);
-    return { service: 'data-manager', status: 'dry-run', mode, datasets: reports, durationMs: 0 };
-  }
-  if (incremental && uploads === 0) {
-    // Nothing changed: the portal already shows this state; committing it only moves the watermarks.
+    const mode = incremental ? 'incremental' : 'full';
+    if (!incremental) onPublishing();
+    // Each table is uploaded while the next one is extracted (the portal verifies on the other core).
+    const publication = transport ? new PublicationUpload(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null) : undefined;
+    let uploads = 0;
+    const pendings: Pending[] = [];
+    const reports: DatasetReport[] = [];
+    try {
+      for (const [index, extraction] of extractions.entries()) {
+        const ds = datasets[index]!;
+        deps.signal.throwIfAborted();
+        if (publication?.failure !== undefined) throw publication.failure;
+        const started = deps.now().getTime();
+        const label = `${company.code} data-manager: ${ds.table}`;
+        deps.progress.update(`${label}…`);
+        const dataset = await spoolBlocks(spoolDir, ds.id, extraction.blocks, {
+          signal: deps.signal,
+          onProgress: (rows) => {
+            const seconds = Math.max(0.001, (deps.now().getTime() - started) / 1000);
+            deps.progress.update(`${label} ${formatCount(rows)} rows (${formatCount(Math.round(rows / seconds))} rows/s)`);
+          },
+        });
+        const finished = await extraction.finish();
+        if (finished.pending) pendings.push(finished.pending);
+        let deletions: SpooledDataset | undefined;
+        if (finished.deleted > 0) {
+          async function* deletionLines() {
+            for await (const key of finished.deletedKeys()) yield `{"cbMarq":${key}}`;
+          }
+          deletions = await spoolDataset(spoolDir, ds.id, deletionLines(), { signal: deps.signal, fileStem: `${ds.id}.deletions` });
+        }
+        reports.push({ name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) });
+        // An incremental publication carries only the tables that changed; the portal keeps the others.
+        if (!incremental || dataset.rows > 0 || deletions) {
+          onPublishing();
+          uploads += 1;
+          publication?.add({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
+        }
+      }
+    } catch (error) {
+      await publication?.abort();
+      for (const p of pendings) await discardState(p).catch(() => undefined);
+      for (const e of extractions) await e.abort().catch(() => undefined);
+      throw error;
+    }
+
+    if (!transport || !publication) {
+      for (const p of pendings) await discardState(p).catch(() => undefined);
+      return { service: 'data-manager', status: 'dry-run', mode, datasets: reports, durationMs: 0 };
+    }
+    if (incremental && uploads === 0) {
+      // Nothing changed: the portal already shows this state; committing it only moves the watermarks.
+      for (const p of pendings) await commitState(p, deps.now);
+      return { service: 'data-manager', status: 'up-to-date', mode, publicationId: current!.publicationId, datasets: reports, durationMs: 0 };
+    }
+    let publicationId: string;
+    try {
+      publicationId = await publication.commit();
+    } catch (error) {
+      for (const p of pendings) await discardState(p).catch(() => undefined);
+      throw error;
+    }
+    // The portal committed: now, and only now, the incremental state may advance.
     for (const p of pendings) await commitState(p, deps.now);
-    return { service: 'data-manager', status: 'up-to-date', mode, publicationId: current!.publicationId, datasets: reports, durationMs: 0 };
+    await writeMarker(stateDir, { publicationId, committedAt: deps.now().toISOString() });
+    for (const r of reports) {
+      await deps.journal.write({ level: 'info', event: 'dataset-uploaded', company: company.code, service: 'data-manager', dataset: r.name, message: `${r.name}: ${r.rows} rows${r.deleted ? `, ${r.deleted} deleted` : ''}`, counts: { rows: r.rows, ...(r.deleted ? { deleted: r.deleted } : {}) }, bytes: r.storedBytes });
+    }
+    return { service: 'data-manager', status: 'published', mode, publicationId, datasets: reports, durationMs: 0 };
+  } finally {
+    for (const pool of pools.values()) await pool.close();
   }
-  let publicationId: string;
-  try {
-    publicationId = await publication.commit();
-  } catch (error) {
-    for (const p of pendings) await discardState(p).catch(() => undefined);
-    throw error;
-  }
-  // The portal committed: now, and only now, the incremental state may advance.
-  for (const p of pendings) await commitState(p, deps.now);
-  await writeMarker(stateDir, { publicationId, committedAt: deps.now().toISOString() });
-  for (const r of reports) {
-    await deps.journal.write({ level: 'info', event: 'dataset-uploaded', company: company.code, service: 'data-manager', dataset: r.name, message: `${r.name}: ${r.rows} rows${r.deleted ? `, ${r.deleted} deleted` : ''}`, counts: { rows: r.rows, ...(r.deleted ? { deleted: r.deleted } : {}) }, bytes: r.storedBytes });
-  }
-  return { service: 'data-manager', status: 'published', mode, publicationId, datasets: reports, durationMs: 0 };
 }
 
 type Upload = { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> };

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoDatabase } from '../../src/extract/demo/index.js';
 import { extractTable, type ExtractOptions } from '../../src/extract/raw/extract.js';
-import { readRangesInParallel } from '../../src/extract/raw/parallel.js';
+import { RangeReaderPool, readRangesInParallel } from '../../src/extract/raw/parallel.js';
 import { chunkSql, rangeBlockSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
 import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
@@ -33,7 +33,14 @@ interface Output {
 }
 
 async function extract(path: string, table: string, withFile: boolean, options: ExtractOptions): Promise<Output> {
-  const source = open(path, withFile);
+  return withFile ? extractWith(path, table, options) : extractFrom(open(path, false), table, options);
+}
+
+function extractWith(path: string, table: string, options: ExtractOptions): Promise<Output> {
+  return extractFrom(open(path, true), table, options);
+}
+
+async function extractFrom(source: SqlSource, table: string, options: ExtractOptions): Promise<Output> {
   try {
     const ex = await extractTable(source, table, options);
     const lines: string[] = [];
@@ -96,6 +103,40 @@ describe('parallel SQLite reading', () => {
       expect(b.lines.join('\n') === a.lines.join('\n'), dataset.table).toBe(true);
       expect(b.keysFile, dataset.table).toBe(a.keysFile);
       expect(b.window, dataset.table).toEqual(a.window);
+    }
+  });
+
+  it('reads table after table through one pool of threads, also after a read stopped early', async () => {
+    const pool = new RangeReaderPool(demo, 2);
+    try {
+      const viaPool = (table: string, stateDir: string) => extractWith(demo, table, { mode: 'full', stateDir, chunkSize: 1000, readers: 2, readerPool: pool });
+      // A read abandoned after its first block (ranges still running in the threads), then every table in turn.
+      const source = open(demo, true);
+      try {
+        const ex = await extractTable(source, 'F_ECRITUREC', { mode: 'full', chunkSize: 50, readers: 2, readerPool: pool });
+        for await (const block of ex.blocks) {
+          expect(block.rows).toBeGreaterThan(0);
+          break;
+        }
+        await ex.abort();
+      } finally {
+        await source.close();
+      }
+      for (const dataset of RAW_DATASETS) {
+        const alone = await extract(demo, dataset.table, true, { mode: 'full', stateDir: dir.file('pool-a'), chunkSize: 1000, readers: 2 });
+        const pooled = await viaPool(dataset.table, dir.file('pool-b'));
+        expect(pooled.rows, dataset.table).toBe(alone.rows);
+        expect(pooled.lines.join('\n') === alone.lines.join('\n'), dataset.table).toBe(true);
+        expect(pooled.keysFile, dataset.table).toBe(alone.keysFile);
+      }
+      // One table at a time.
+      const spec = { label: demo, sql: 'SELECT 1', endSql: 'SELECT 1', params: {}, chunkSize: 10 };
+      const first = pool.read(spec);
+      const second = pool.read(spec);
+      await expect(Promise.all([first.next(), second.next()])).rejects.toThrow(/already reading a table/);
+      await first.return(undefined);
+    } finally {
+      await pool.close();
     }
   });
 

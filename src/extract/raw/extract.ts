@@ -66,7 +66,7 @@ import {
   type MssqlJsonOptions,
   type RawColumn,
 } from './sql.js';
-import { readRangesInParallel, type BlockChunk } from './parallel.js';
+import { readRangesInParallel, type BlockChunk, type RangeReaderPool } from './parallel.js';
 import { findRawDataset, type RawDataset } from './tables.js';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -99,6 +99,11 @@ export type ExtractOptions =
        * for tables of PARALLEL_MIN_ROWS rows or more, 0 below.
        */
       readers?: number;
+      /**
+       * Reader threads kept for the whole run on `source.file` (a publication reads many tables): used instead of
+       * threads of this table's own when the table is read with threads.
+       */
+      readerPool?: RangeReaderPool;
     }
   | {
       mode: 'incremental';
@@ -109,6 +114,7 @@ export type ExtractOptions =
       chunkSize?: number;
       /** As for a full extraction; used only when the extraction turns full. */
       readers?: number;
+      readerPool?: RangeReaderPool;
     };
 
 /** Consecutive NDJSON lines of a dataset. */
@@ -360,7 +366,7 @@ export async function extractTable(
   const fingerprints = new Map<number, string>();
 
   const sqlOptions = { windowFlag: fingerprinting };
-  const requestedReaders = options.readers ?? (rowCount >= PARALLEL_MIN_ROWS ? DEFAULT_READERS : 0);
+  const requestedReaders = options.readers ?? (rowCount >= PARALLEL_MIN_ROWS ? (options.readerPool?.readers ?? DEFAULT_READERS) : 0);
   const readers = mode === 'full' && source.dialect === 'sqlite' && source.file !== undefined ? Math.max(0, Math.floor(requestedReaders)) : 0;
 
   const runId = newRunId();
@@ -414,7 +420,11 @@ export async function extractTable(
       params.window = storedDatetime(windowFrom);
       params.nextKey = nextLastKey;
     }
-    return readRangesInParallel({ file: source.file as string, label: source.label, sql, endSql: rangeEndSql(table, rangeRows), params, chunkSize: rangeRows, readers });
+    const spec = { label: source.label, sql, endSql: rangeEndSql(table, rangeRows), params, chunkSize: rangeRows };
+    const pool = options.readerPool;
+    return pool !== undefined && pool.file === source.file && pool.readers === readers
+      ? pool.read(spec)
+      : readRangesInParallel({ ...spec, file: source.file as string, readers });
   }
 
   async function* generateBlocks(): AsyncGenerator<NdjsonBlock> {

@@ -34,8 +34,8 @@ export interface BlockChunk {
   readonly prints: readonly string[];
 }
 
-export interface ParallelReadSpec {
-  readonly file: string;
+/** What one table's read needs: its statements and bound values. */
+export interface RangeReadSpec {
   /** For messages. */
   readonly label: string;
   /**
@@ -48,6 +48,10 @@ export interface ParallelReadSpec {
   /** Values already bound for SQLite (besides `after` and `upto`), only those the SQL names. */
   readonly params: Readonly<Record<string, string | number>>;
   readonly chunkSize: number;
+}
+
+export interface ParallelReadSpec extends RangeReadSpec {
+  readonly file: string;
   readonly readers: number;
 }
 
@@ -70,14 +74,15 @@ const COLLECT_EVERY_BYTES = 1024 * 1024;
 let spentBytes = 0;
 const slots = workerData.slots.map((shared) => new Uint8Array(shared));
 const Database = require(workerData.driver);
-let db, rows, end, setupError;
+const describe = (error) => (error && error.message ? error.message : String(error));
+// The connection lives as long as the thread; the statements are those of the table being read (a 'spec'
+// message precedes its first range).
+let db, rows, end, params, setupError, specError;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true });
   db.pragma('cache_size = -' + workerData.cacheKib);
-  rows = db.prepare(workerData.sql);
-  end = db.prepare(workerData.endSql).pluck(true);
 } catch (error) {
-  setupError = error && error.message ? error.message : String(error);
+  setupError = describe(error);
 }
 const OPEN = 9223372036854775807n;
 // A block too large for its slot: the lines and their final newline, in a buffer of its own (transferred).
@@ -93,9 +98,22 @@ parentPort.on('message', (task) => {
     parentPort.close();
     return;
   }
+  if (task.kind === 'spec') {
+    rows = end = undefined;
+    specError = undefined;
+    params = task.params;
+    if (setupError !== undefined) return;
+    try {
+      rows = db.prepare(task.sql);
+      end = db.prepare(task.endSql).pluck(true);
+    } catch (error) {
+      specError = describe(error);
+    }
+    return;
+  }
   const id = task.id;
-  if (setupError !== undefined) {
-    parentPort.postMessage({ id, kind: 'error', message: setupError });
+  if (setupError !== undefined || specError !== undefined) {
+    parentPort.postMessage({ id, kind: 'error', message: setupError ?? specError });
     return;
   }
   try {
@@ -105,7 +123,7 @@ parentPort.on('message', (task) => {
       upto = k === undefined || k === null ? null : k;
       parentPort.postMessage({ id, kind: 'end', end: upto });
     }
-    const got = rows.get(Object.assign({}, workerData.params, { after: task.after, upto: upto === null ? OPEN : upto }));
+    const got = rows.get(Object.assign({}, params, { after: task.after, upto: upto === null ? OPEN : upto }));
     const n = got.n;
     const keys = new Float64Array(n);
     const again = [];
@@ -148,7 +166,7 @@ parentPort.on('message', (task) => {
     }
     parentPort.postMessage({ id, kind: 'rows', n, keys, data, length, again, prints, upto }, data ? [keys.buffer, data] : [keys.buffer]);
   } catch (error) {
-    parentPort.postMessage({ id, kind: 'error', message: error && error.message ? error.message : String(error) });
+    parentPort.postMessage({ id, kind: 'error', message: describe(error) });
   }
 });
 `;
@@ -204,14 +222,21 @@ class ReaderPool {
   private nextId = 1;
   private failure: Error | undefined;
   private closing = false;
+  /** The label of the table being read, for messages. */
+  private label: string;
+  private idleWaiter: (() => void) | undefined;
 
-  constructor(private readonly spec: ParallelReadSpec) {
+  constructor(
+    readonly file: string,
+    readonly readers: number,
+  ) {
+    this.label = file;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     // One slot per range read ahead, one for the block being consumed, one for a continuation.
-    this.slots = Array.from({ length: spec.readers + 3 }, () => new SharedArrayBuffer(SLOT_BYTES));
+    this.slots = Array.from({ length: readers + 3 }, () => new SharedArrayBuffer(SLOT_BYTES));
     this.freeSlots = this.slots.map((_, i) => i);
-    const workerData = { driver, file: spec.file, sql: spec.sql, endSql: spec.endSql, params: spec.params, slots: this.slots, cacheKib: READ_CACHE_KIB };
-    for (let i = 0; i < spec.readers; i++) {
+    const workerData = { driver, file, slots: this.slots, cacheKib: READ_CACHE_KIB };
+    for (let i = 0; i < readers; i++) {
       // A small young generation: a reader's garbage is a few hundred rows at a time.
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.on('message', (message: Record<string, unknown>) => this.message(worker, message));
@@ -231,6 +256,26 @@ class ReaderPool {
    */
   private readonly slots: SharedArrayBuffer[];
   private readonly freeSlots: number[];
+
+  /** Hands the workers the statements of the next table; the pool must be idle (see drain). */
+  begin(spec: RangeReadSpec): void {
+    if (this.running.size > 0 || this.waiting.length > 0) throw new Error('the reader threads are still reading another table');
+    this.label = spec.label;
+    this.freeSlots.length = 0;
+    this.freeSlots.push(...this.slots.map((_, i) => i));
+    for (const worker of this.workers) worker.postMessage({ kind: 'spec', sql: spec.sql, endSql: spec.endSql, params: spec.params });
+  }
+
+  /** Forgets the ranges not started and waits for those running (a read stopped early), so the next table can begin. */
+  async drain(): Promise<void> {
+    const stopped = new Error('reading stopped');
+    for (const task of this.waiting.splice(0)) {
+      task.end.reject(stopped);
+      task.rows.reject(stopped);
+    }
+    if (this.running.size === 0) return;
+    await new Promise<void>((resolve) => (this.idleWaiter = resolve));
+  }
 
   slotBytes(slot: number, length: number): Buffer {
     return Buffer.from(this.slots[slot] as SharedArrayBuffer, 0, length);
@@ -272,8 +317,12 @@ class ReaderPool {
     }
     this.running.delete(worker);
     this.idle.push(worker);
+    if (this.running.size === 0 && this.idleWaiter) {
+      this.idleWaiter();
+      this.idleWaiter = undefined;
+    }
     if (message.kind === 'error') {
-      const error = new SourceError(`Query failed on ${this.spec.label}: ${String(message.message)}`);
+      const error = new SourceError(`Query failed on ${this.label}: ${String(message.message)}`);
       task.end.reject(error);
       task.rows.reject(error);
     } else {
@@ -285,7 +334,7 @@ class ReaderPool {
 
   private fail(error: unknown): void {
     if (this.failure) return;
-    this.failure = new SourceError(`Reading ${this.spec.label} in a worker thread failed: ${error instanceof Error ? error.message : String(error)}`, {
+    this.failure = new SourceError(`Reading ${this.label} in a worker thread failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
     for (const task of [...this.running.values(), ...this.waiting]) {
@@ -294,6 +343,8 @@ class ReaderPool {
     }
     this.running.clear();
     this.waiting.length = 0;
+    this.idleWaiter?.();
+    this.idleWaiter = undefined;
   }
 
   async close(): Promise<void> {
@@ -317,17 +368,62 @@ class ReaderPool {
   }
 }
 
-/** Reads every row of the table in key order, in chunks, with `spec.readers` worker threads. */
+/**
+ * Reader threads on one SQLite file, kept from table to table: a thread costs ~30 ms of CPU to start (and
+ * its code is compiled again in each), and a publication reads a dozen tables. Threads start with the first
+ * read; one table at a time; `close()` ends them.
+ */
+export class RangeReaderPool {
+  #pool: ReaderPool | undefined;
+  #reading = false;
+
+  constructor(
+    readonly file: string,
+    readonly readers: number,
+  ) {}
+
+  /** Every row of a table in key order, in chunks (see readRangesInParallel). */
+  async *read(spec: RangeReadSpec): AsyncGenerator<BlockChunk> {
+    if (this.#reading) throw new Error(`The reader threads of ${this.file} are already reading a table.`);
+    this.#reading = true;
+    try {
+      this.#pool ??= new ReaderPool(this.file, this.readers);
+      yield* readRanges(this.#pool, spec);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+}
+
+/** Reads every row of the table in key order, in chunks, with `spec.readers` worker threads of its own. */
 export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenerator<BlockChunk> {
-  const pool = new ReaderPool(spec);
+  const pool = new RangeReaderPool(spec.file, spec.readers);
+  try {
+    yield* pool.read(spec);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function* readRanges(pool: ReaderPool, spec: RangeReadSpec): AsyncGenerator<BlockChunk> {
+  pool.begin(spec);
   const limit = spec.chunkSize + 1;
-  const ahead = spec.readers + 1;
+  const ahead = pool.readers + 1;
   const queue: Task[] = [];
+  // Set when this read ends: a range end reported afterwards must not launch ranges into the pool, which
+  // may already be reading the next table.
+  let over = false;
   // The start of the next range to hand out: a key, undefined while the previous range's end is being
   // found, null when the last (open) range was handed out.
   let next: number | null | undefined = -1;
   const launch = (): void => {
-    while (typeof next === 'number' && queue.length < ahead) {
+    while (!over && typeof next === 'number' && queue.length < ahead) {
       const task = pool.submit(next, null, true);
       next = undefined;
       queue.push(task);
@@ -369,6 +465,7 @@ export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenera
       }
     }
   } finally {
-    await pool.close();
+    over = true;
+    await pool.drain();
   }
 }
