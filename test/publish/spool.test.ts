@@ -40,6 +40,32 @@ describe('spooling', () => {
     expect(spooled).toMatchObject({ rows: 10_000, bytes: Buffer.byteLength(all), sha256: sha256(all) });
   });
 
+  it('gathers blocks of a few hundred KB into its buffers in order, the producer reusing one buffer', async () => {
+    // Sizes that fill a 1 MiB buffer unevenly: some blocks join a buffer, others start the next one.
+    const shared = Buffer.alloc(800 * 1024);
+    const hash = createHash('sha256');
+    let total = 0;
+    let rows = 0;
+    const pieces: Buffer[] = [];
+    async function* blocks(): AsyncGenerator<NdjsonBlock> {
+      for (let b = 0; b < 40; b++) {
+        const lineCount = 300 + ((b * 7919) % 1700);
+        let length = 0;
+        for (let i = 0; i < lineCount; i++) length += shared.write(`[${b},${i},"${'z'.repeat((b + i) % 300)}"]\n`, length, 'utf8');
+        const data = shared.subarray(0, length);
+        pieces.push(Buffer.from(data));
+        hash.update(data);
+        total += length;
+        rows += lineCount;
+        yield { rows: lineCount, data };
+        shared.fill(0x78);
+      }
+    }
+    const spooled = await spoolBlocks(dir.path, 'gathered', blocks());
+    expect(gunzipSync(readFileSync(spooled.file)).equals(Buffer.concat(pieces))).toBe(true);
+    expect(spooled).toMatchObject({ rows, bytes: total, sha256: hash.digest('hex') });
+  });
+
   it('spools blocks larger than its copy buffers, and lines of any length', async () => {
     const big = `${Array.from({ length: 3 }, (_, i) => `[${i},"${'y'.repeat(700_000)}"]`).join('\n')}\n`; // ~2.1 MB
     // Twelve of them: more than the compressor's queue may hold, so the producer waits for it too.

@@ -7,12 +7,17 @@
  * window rows. This thread handles a few hundred rows per message, never a row at a time; the publisher hashes
  * and compresses the block as it is.
  *
- * Ranges: a worker first finds the end of its range, the `chunkSize`-th key after the start
- * (`LIMIT 1 OFFSET chunkSize − 1`, which walks keys only), reports it so the next range can be handed to
- * another worker at once, then reads the rows of `(after, end]` (`LIMIT chunkSize + 1`). The last range is
- * open. A range that comes back with `chunkSize + 1` rows (rows inserted meanwhile with keys inside it) is
- * continued after its last key before the next range is delivered. Chunks are delivered in key order; at most
- * `readers + 1` ranges are read ahead of the consumer, so memory stays bounded by a few chunks.
+ * Ranges: a "scout" task walks the keys (`LIMIT 1 OFFSET chunkSize − 1`, keys only, a fraction of the cost of
+ * the rows) to find the ends of the next SCOUT_RANGES ranges at once; rows tasks then read `(after, end]`
+ * (`LIMIT chunkSize + 1`). The range after the last end a scout could find is open. A range that comes back
+ * with `chunkSize + 1` rows (rows inserted meanwhile with keys inside it) is continued after its last key
+ * before the next range is delivered. Chunks are delivered in key order; at most `readers × TASKS_PER_READER
+ * + 1` ranges are read ahead of the consumer, so memory stays bounded by a few chunks.
+ *
+ * Why ends are found ahead and each thread gets its next task before it finishes the current one: the
+ * machine's cores are shared by the readers, zlib and the portal, so this thread is often scheduled a few
+ * milliseconds late. When each range's end went through it before the next range could start, the readers
+ * waited for it ~15% of their time on the 1M-line demo.
  *
  * Every statement is its own read transaction, exactly as the in-thread keyset chunks: the lines are the same
  * bytes, in the same order.
@@ -117,12 +122,21 @@ parentPort.on('message', (task) => {
     return;
   }
   try {
-    let upto = task.upto;
-    if (task.findEnd) {
-      const k = end.get({ after: task.after });
-      upto = k === undefined || k === null ? null : k;
-      parentPort.postMessage({ id, kind: 'end', end: upto });
+    if (task.kind === 'scout') {
+      // The ends of up to task.count consecutive ranges after task.after; fewer: the table ends before.
+      const ends = [];
+      let after = task.after;
+      while (ends.length < task.count) {
+        const k = end.get({ after });
+        if (k === undefined || k === null) break;
+        if (!Number.isSafeInteger(k)) throw new Error('cbMarq holds a value that is not an integer: ' + JSON.stringify(k));
+        ends.push(k);
+        after = k;
+      }
+      parentPort.postMessage({ id, kind: 'ends', ends });
+      return;
     }
+    const upto = task.upto;
     const got = rows.get(Object.assign({}, params, { after: task.after, upto: upto === null ? OPEN : upto }));
     const n = got.n;
     const keys = new Float64Array(n);
@@ -185,6 +199,14 @@ interface RangeResult {
 
 /** Room for the block of one range (a few hundred KB in Sage tables); a larger block is transferred instead. */
 const SLOT_BYTES = 1024 * 1024;
+/**
+ * Tasks a reader thread holds at once (the one it runs and those queued in its inbox): when it finishes a range
+ * its next one is already there, however late this thread is scheduled to hand out more.
+ */
+const TASKS_PER_READER = 2;
+/** Range ends a scout finds at once, and how few may be left before the next scout is sent. */
+const SCOUT_RANGES = 16;
+const SCOUT_LOW_WATER = 8;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -203,22 +225,34 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-interface Task {
+interface TaskBase {
   readonly id: number;
   readonly after: number;
+}
+
+/** The rows of `(after, upto]` (`upto` null: to the end of the table). */
+interface RowsTask extends TaskBase {
+  readonly kind: 'rows';
   readonly upto: number | null;
-  readonly findEnd: boolean;
   /** The slot (index) where the worker copies the block; -1: none free, the block is transferred. */
   readonly slot: number;
-  readonly end: Deferred<number | null>;
-  readonly rows: Deferred<RangeResult>;
+  readonly result: Deferred<RangeResult>;
 }
+
+/** The ends of up to `count` consecutive ranges after `after`. */
+interface ScoutTask extends TaskBase {
+  readonly kind: 'scout';
+  readonly count: number;
+  readonly result: Deferred<number[]>;
+}
+
+type Task = RowsTask | ScoutTask;
 
 class ReaderPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly waiting: Task[] = [];
-  private readonly running = new Map<Worker, Task>();
+  /** The tasks sent to each worker, in the order it runs them (and answers). */
+  private readonly assigned = new Map<Worker, Task[]>();
   private nextId = 1;
   private failure: Error | undefined;
   private closing = false;
@@ -233,7 +267,7 @@ class ReaderPool {
     this.label = file;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     // One slot per range read ahead, one for the block being consumed, one for a continuation.
-    this.slots = Array.from({ length: readers + 3 }, () => new SharedArrayBuffer(SLOT_BYTES));
+    this.slots = Array.from({ length: readers * TASKS_PER_READER + 3 }, () => new SharedArrayBuffer(SLOT_BYTES));
     this.freeSlots = this.slots.map((_, i) => i);
     const workerData = { driver, file, slots: this.slots, cacheKib: READ_CACHE_KIB };
     for (let i = 0; i < readers; i++) {
@@ -245,8 +279,13 @@ class ReaderPool {
         if (!this.closing) this.fail(new Error(`a reader thread stopped (exit code ${code})`));
       });
       this.workers.push(worker);
-      this.idle.push(worker);
+      this.assigned.set(worker, []);
     }
+  }
+
+  /** Ranges that may be read ahead of the consumer: enough to keep every thread's inbox full. */
+  get readAhead(): number {
+    return this.readers * TASKS_PER_READER + 1;
   }
 
   /**
@@ -257,23 +296,25 @@ class ReaderPool {
   private readonly slots: SharedArrayBuffer[];
   private readonly freeSlots: number[];
 
+  private get busy(): boolean {
+    for (const tasks of this.assigned.values()) if (tasks.length > 0) return true;
+    return false;
+  }
+
   /** Hands the workers the statements of the next table; the pool must be idle (see drain). */
   begin(spec: RangeReadSpec): void {
-    if (this.running.size > 0 || this.waiting.length > 0) throw new Error('the reader threads are still reading another table');
+    if (this.busy || this.waiting.length > 0) throw new Error('the reader threads are still reading another table');
     this.label = spec.label;
     this.freeSlots.length = 0;
     this.freeSlots.push(...this.slots.map((_, i) => i));
     for (const worker of this.workers) worker.postMessage({ kind: 'spec', sql: spec.sql, endSql: spec.endSql, params: spec.params });
   }
 
-  /** Forgets the ranges not started and waits for those running (a read stopped early), so the next table can begin. */
+  /** Forgets the tasks not sent yet and waits for those sent (a read stopped early), so the next table can begin. */
   async drain(): Promise<void> {
     const stopped = new Error('reading stopped');
-    for (const task of this.waiting.splice(0)) {
-      task.end.reject(stopped);
-      task.rows.reject(stopped);
-    }
-    if (this.running.size === 0) return;
+    for (const task of this.waiting.splice(0)) task.result.reject(stopped);
+    if (!this.busy) return;
     await new Promise<void>((resolve) => (this.idleWaiter = resolve));
   }
 
@@ -285,49 +326,67 @@ class ReaderPool {
     if (slot >= 0) this.freeSlots.push(slot);
   }
 
-  submit(after: number, upto: number | null, findEnd: boolean, first = false): Task {
-    const slot = this.freeSlots.pop() ?? -1;
-    const task: Task = { id: this.nextId++, after, upto, findEnd, slot, end: deferred(), rows: deferred() };
+  /** Reads the rows of `(after, upto]`; `first`: before any task not yet sent (a continuation awaited now). */
+  rows(after: number, upto: number | null, first = false): RowsTask {
+    const task: RowsTask = { kind: 'rows', id: this.nextId++, after, upto, slot: this.freeSlots.pop() ?? -1, result: deferred() };
+    this.enqueue(task, first);
+    return task;
+  }
+
+  /** Finds the ends of up to `count` ranges after `after`, before any rows task not yet sent. */
+  scout(after: number, count: number): Promise<number[]> {
+    const task: ScoutTask = { kind: 'scout', id: this.nextId++, after, count, result: deferred() };
+    this.enqueue(task, true);
+    return task.result.promise;
+  }
+
+  private enqueue(task: Task, first: boolean): void {
     if (this.failure) {
-      task.end.reject(this.failure);
-      task.rows.reject(this.failure);
-      return task;
+      task.result.reject(this.failure);
+      return;
     }
     if (first) this.waiting.unshift(task);
     else this.waiting.push(task);
     this.pump();
-    return task;
   }
 
+  /** Sends waiting tasks to the least loaded workers, up to TASKS_PER_READER each. */
   private pump(): void {
-    while (this.idle.length > 0 && this.waiting.length > 0) {
-      const worker = this.idle.pop() as Worker;
+    while (this.waiting.length > 0) {
+      let target: Worker | undefined;
+      let load = TASKS_PER_READER;
+      for (const [worker, tasks] of this.assigned) {
+        if (tasks.length < load) {
+          target = worker;
+          load = tasks.length;
+        }
+      }
+      if (target === undefined) return;
       const task = this.waiting.shift() as Task;
-      this.running.set(worker, task);
-      worker.postMessage({ id: task.id, after: task.after, upto: task.upto, findEnd: task.findEnd, slot: task.slot });
+      (this.assigned.get(target) as Task[]).push(task);
+      target.postMessage(
+        task.kind === 'scout'
+          ? { id: task.id, kind: 'scout', after: task.after, count: task.count }
+          : { id: task.id, kind: 'rows', after: task.after, upto: task.upto, slot: task.slot },
+      );
     }
   }
 
   private message(worker: Worker, message: Record<string, unknown>): void {
-    const task = this.running.get(worker);
+    const tasks = this.assigned.get(worker);
+    const task = tasks?.[0];
     if (!task || task.id !== message.id) return;
-    if (message.kind === 'end') {
-      task.end.resolve(message.end as number | null);
-      return;
-    }
-    this.running.delete(worker);
-    this.idle.push(worker);
-    if (this.running.size === 0 && this.idleWaiter) {
+    tasks!.shift();
+    if (this.idleWaiter && !this.busy) {
       this.idleWaiter();
       this.idleWaiter = undefined;
     }
     if (message.kind === 'error') {
-      const error = new SourceError(`Query failed on ${this.label}: ${String(message.message)}`);
-      task.end.reject(error);
-      task.rows.reject(error);
+      task.result.reject(new SourceError(`Query failed on ${this.label}: ${String(message.message)}`));
+    } else if (task.kind === 'scout') {
+      task.result.resolve(message.ends as number[]);
     } else {
-      if (!task.findEnd) task.end.resolve(task.upto);
-      task.rows.resolve(message as unknown as RangeResult);
+      task.result.resolve(message as unknown as RangeResult);
     }
     this.pump();
   }
@@ -337,12 +396,8 @@ class ReaderPool {
     this.failure = new SourceError(`Reading ${this.label} in a worker thread failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
-    for (const task of [...this.running.values(), ...this.waiting]) {
-      task.end.reject(this.failure);
-      task.rows.reject(this.failure);
-    }
-    this.running.clear();
-    this.waiting.length = 0;
+    for (const tasks of this.assigned.values()) for (const task of tasks.splice(0)) task.result.reject(this.failure);
+    for (const task of this.waiting.splice(0)) task.result.reject(this.failure);
     this.idleWaiter?.();
     this.idleWaiter = undefined;
   }
@@ -414,26 +469,33 @@ export async function* readRangesInParallel(spec: ParallelReadSpec): AsyncGenera
 async function* readRanges(pool: ReaderPool, spec: RangeReadSpec): AsyncGenerator<BlockChunk> {
   pool.begin(spec);
   const limit = spec.chunkSize + 1;
-  const ahead = pool.readers + 1;
-  const queue: Task[] = [];
-  // Set when this read ends: a range end reported afterwards must not launch ranges into the pool, which
-  // may already be reading the next table.
+  const queue: RowsTask[] = [];
+  // Set when this read ends: a scout answering afterwards must not launch ranges into the pool, which may
+  // already be reading the next table.
   let over = false;
-  // The start of the next range to hand out: a key, undefined while the previous range's end is being
-  // found, null when the last (open) range was handed out.
-  let next: number | null | undefined = -1;
+  // The start of the next range to hand out, null once the last (open) range was handed out; the ends of the
+  // ranges after it found by scouts so far; where the next scout starts; whether a scout found the table's end.
+  let next: number | null = -1;
+  const ends: number[] = [];
+  let scoutFrom = -1;
+  let lastEndFound = false;
+  // The scout running, if any; a failed one stays here so that the consumer meets its error.
+  let scouting: Promise<void> | undefined;
   const launch = (): void => {
-    while (!over && typeof next === 'number' && queue.length < ahead) {
-      const task = pool.submit(next, null, true);
-      next = undefined;
-      queue.push(task);
-      task.end.promise.then(
-        (end) => {
-          next = end;
-          launch();
-        },
-        () => undefined,
-      );
+    while (!over && next !== null && queue.length < pool.readAhead && (ends.length > 0 || lastEndFound)) {
+      const upto = ends.length > 0 ? (ends.shift() as number) : null;
+      queue.push(pool.rows(next, upto));
+      next = upto;
+    }
+    if (!over && scouting === undefined && !lastEndFound && ends.length < SCOUT_LOW_WATER) {
+      scouting = pool.scout(scoutFrom, SCOUT_RANGES).then((found) => {
+        if (found.length > 0) scoutFrom = found[found.length - 1] as number;
+        if (found.length < SCOUT_RANGES) lastEndFound = true;
+        ends.push(...found);
+        scouting = undefined;
+        launch();
+      });
+      scouting.catch(() => undefined); // met by the consumer when it needs the ranges
     }
   };
   try {
@@ -442,10 +504,13 @@ async function* readRanges(pool: ReaderPool, spec: RangeReadSpec): AsyncGenerato
       const task = queue.shift();
       if (!task) {
         if (next === null) return;
-        throw new SourceError(`Reading ${spec.label}: the key ranges went out of step.`); // cannot happen
+        // No range known yet: wait for the scout (which launches the next ranges, or fails).
+        if (scouting === undefined) throw new SourceError(`Reading ${spec.label}: the key ranges went out of step.`); // cannot happen
+        await scouting;
+        continue;
       }
       let current = task;
-      let result = await current.rows.promise;
+      let result = await current.result.promise;
       launch();
       for (;;) {
         const n = Number(result.n);
@@ -460,8 +525,8 @@ async function* readRanges(pool: ReaderPool, spec: RangeReadSpec): AsyncGenerato
         if (n < limit) break;
         // More rows than the range held when its end was found: continue it before the next range.
         const last = keys[n - 1] as number;
-        current = pool.submit(last, result.upto, false, true);
-        result = await current.rows.promise;
+        current = pool.rows(last, result.upto, true);
+        result = await current.result.promise;
       }
     }
   } finally {
