@@ -621,13 +621,21 @@ async function publishTables(
 type Upload = { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> };
 
 /**
- * One publication being uploaded: opened at the first dataset, each upload sent in order in the background
- * (so the next table is extracted while this one travels), committed at the end. Any failure or Ctrl-C
- * aborts it on the portal, where the previous publication stays visible.
+ * Uploads sent at once. Two: while the portal verifies a large dataset (one gunzip stream, one hash: about one
+ * core), the small tables read after it travel alongside instead of queueing behind it, which was the last
+ * ~0.4 s of a full publication of the 1M-line demo. Uploads of different datasets are independent on the portal.
+ */
+const PARALLEL_UPLOADS = 2;
+
+/**
+ * One publication being uploaded: opened at the first dataset, uploads sent in the background in the order
+ * they come, PARALLEL_UPLOADS at a time (so the next table is extracted while this one travels), committed at
+ * the end. Any failure or Ctrl-C aborts it on the portal, where the previous publication stays visible.
  */
 class PublicationUpload {
   #opened: Promise<string> | undefined;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #waiting: Upload[] = [];
+  readonly #sending = new Set<Promise<void>>();
   #failure: unknown;
   readonly #uploads: Upload[] = [];
 
@@ -660,22 +668,41 @@ class PublicationUpload {
 
   add(upload: Upload): void {
     this.#uploads.push(upload);
-    this.#chain = this.#chain.then(async () => {
-      if (this.#failure !== undefined) return;
-      try {
-        this.deps.signal.throwIfAborted();
-        const publicationId = await this.#open();
-        await this.transport.upload(publicationId, upload.dataset);
-        if (upload.deletions) await this.transport.upload(publicationId, upload.deletions, 'deletions');
-      } catch (error) {
-        this.#failure = error;
-      }
-    });
+    this.#waiting.push(upload);
+    this.#sendWaiting();
+  }
+
+  #sendWaiting(): void {
+    while (this.#sending.size < PARALLEL_UPLOADS && this.#waiting.length > 0) {
+      const upload = this.#waiting.shift() as Upload;
+      const sent: Promise<void> = this.#send(upload).finally(() => {
+        this.#sending.delete(sent);
+        this.#sendWaiting();
+      });
+      this.#sending.add(sent);
+    }
+  }
+
+  async #send(upload: Upload): Promise<void> {
+    if (this.#failure !== undefined) return;
+    try {
+      this.deps.signal.throwIfAborted();
+      const publicationId = await this.#open();
+      await this.transport.upload(publicationId, upload.dataset);
+      if (upload.deletions) await this.transport.upload(publicationId, upload.deletions, 'deletions');
+    } catch (error) {
+      this.#failure ??= error;
+    }
+  }
+
+  /** Until every upload added so far has been sent or skipped after a failure (#send never rejects). */
+  async #settled(): Promise<void> {
+    while (this.#sending.size > 0) await Promise.all(this.#sending);
   }
 
   async commit(): Promise<string> {
     try {
-      await this.#chain;
+      await this.#settled();
       if (this.#failure !== undefined) throw this.#failure;
       this.deps.signal.throwIfAborted();
       this.deps.progress.update(`${this.company.code} ${this.service}: committing`);
@@ -698,9 +725,9 @@ class PublicationUpload {
     }
   }
 
-  /** Waits for the upload in flight, then drops the publication on the portal (if it was opened). */
+  /** Waits for the uploads in flight, then drops the publication on the portal (if it was opened). */
   async abort(): Promise<void> {
-    await this.#chain;
+    await this.#settled();
     const opened = this.#opened;
     this.#opened = undefined;
     if (opened) await opened.then((id) => this.transport.abort(id)).catch(() => undefined);
