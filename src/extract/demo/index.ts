@@ -81,6 +81,9 @@ export async function createDemoDatabase(options: DemoDatabaseOptions): Promise<
   const db = new Database(partial);
   let counts: Record<string, number>;
   try {
+    // 16 KB pages (SQLite's default is 4 KB): the file is read in long scans, a quarter of the page reads and
+    // b-tree steps; a full publication of the 1M-line demo measured ~0.5 CPU-s less. Set before any table.
+    db.pragma('page_size = 16384');
     // A throw-away file being built in one transaction: no journal and no fsync until the end.
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
