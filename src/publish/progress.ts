@@ -9,12 +9,20 @@ import type { Logger } from '../logger.js';
 export interface Progress {
   /** The current step; on a terminal it replaces the spinner text. */
   update(text: string): void;
+  /**
+   * A counter within the current step (rows so far…), reported every few hundred KB: on a terminal like
+   * update; otherwise logged at most every TICK_LOG_MS, so a log file gets a line every few seconds of a long
+   * table instead of thousands per run.
+   */
+  tick(text: string): void;
   /** A step finished: printed as a line (✓/⚠/✗) above the spinner. */
   done(kind: 'ok' | 'warn' | 'fail', text: string): void;
   stop(): void;
 }
 
-export function createProgress(io: IO, logger: Logger, stream?: NodeJS.WritableStream): Progress {
+const TICK_LOG_MS = 5000;
+
+export function createProgress(io: IO, logger: Logger, stream?: NodeJS.WritableStream, now: () => number = Date.now): Progress {
   const c = io.chalk;
   const symbol = { ok: c.green('✓'), warn: c.yellow('⚠'), fail: c.red('✗') };
   let spinner: Ora | undefined;
@@ -24,16 +32,24 @@ export function createProgress(io: IO, logger: Logger, stream?: NodeJS.WritableS
     spinner = ora({ stream, isEnabled: true, discardStdin: false, color: 'cyan' });
   }
   let lastUpdate = 0;
+  let lastLogged = now();
+  const update = (text: string): void => {
+    if (spinner) {
+      // Redraws are cheap but not free: at most ~12 a second.
+      const t = now();
+      if (t - lastUpdate < 80 && spinner.isSpinning) return;
+      lastUpdate = t;
+      spinner.text = text;
+      if (!spinner.isSpinning) spinner.start();
+    } else {
+      lastLogged = now();
+      logger.verbose(text);
+    }
+  };
   return {
-    update(text) {
-      if (spinner) {
-        // Redraws are cheap but not free: at most ~12 a second.
-        const now = Date.now();
-        if (now - lastUpdate < 80 && spinner.isSpinning) return;
-        lastUpdate = now;
-        spinner.text = text;
-        if (!spinner.isSpinning) spinner.start();
-      } else logger.verbose(text);
+    update,
+    tick(text) {
+      if (spinner || now() - lastLogged >= TICK_LOG_MS) update(text);
     },
     done(kind, text) {
       // Without a terminal the final summary on stdout says the same: these lines are detail.

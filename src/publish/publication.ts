@@ -563,7 +563,7 @@ async function publishTables(
           signal: deps.signal,
           onProgress: (rows) => {
             const seconds = Math.max(0.001, (deps.now().getTime() - started) / 1000);
-            deps.progress.update(`${label} ${formatCount(rows)} rows (${formatCount(Math.round(rows / seconds))} rows/s)`);
+            deps.progress.tick(`${label} ${formatCount(rows)} rows (${formatCount(Math.round(rows / seconds))} rows/s)`);
           },
         });
         const finished = await extraction.finish();
