@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoDatabase } from '../../src/extract/demo/index.js';
-import { extractTable, type ExtractOptions } from '../../src/extract/raw/extract.js';
+import { extractTable, readerRangeRows, type ExtractOptions } from '../../src/extract/raw/extract.js';
 import { RangeReaderPool, readRangesInParallel } from '../../src/extract/raw/parallel.js';
 import { chunkSql, rangeBlockSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
@@ -189,6 +189,40 @@ describe('parallel SQLite reading', () => {
     }
     expect(keys).toEqual(Array.from({ length: 103 }, (_, i) => i + 1));
     expect(chunks).toBeGreaterThan(103 / 6);
+  });
+
+  it('reads every key once, in order, however the scouts cut the table into ranges', async () => {
+    const source = open(fixture, false);
+    const columns = rawColumns(await source.columns('F_ECRITUREC'));
+    await source.close();
+    // 103 rows: one-row ranges take seven scouts (the last finds 7 ends of the 16 asked for); 103-row and
+    // 500-row ranges leave only the open range; the others end on, or just past, a scout's batch.
+    for (const chunkSize of [1, 2, 3, 7, 16, 103, 500]) {
+      const keys: number[] = [];
+      for await (const chunk of readRangesInParallel({
+        file: fixture,
+        label: fixture,
+        sql: rangeBlockSql(chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }), false),
+        endSql: rangeEndSql('F_ECRITUREC', chunkSize),
+        params: {},
+        chunkSize,
+        readers: 2,
+      })) {
+        expect(chunk.keys.length).toBeLessThanOrEqual(chunkSize);
+        expect(chunk.data.toString('utf8').split('\n')).toHaveLength(chunk.keys.length + 1); // the lines, then '' after the last newline
+        keys.push(...chunk.keys);
+      }
+      expect({ chunkSize, keys }).toEqual({ chunkSize, keys: Array.from({ length: 103 }, (_, i) => i + 1) });
+    }
+  });
+
+  it('sizes reader ranges from the column count: about 512 KB blocks, 100 to 1,000 rows, never past a chunk', () => {
+    expect(readerRangeRows(42, 5000)).toBe(1000); // the demo's ledger lines
+    expect(readerRangeRows(62, 5000)).toBe(845); // its document lines
+    expect(readerRangeRows(150, 5000)).toBe(349); // a real F_DOCLIGNE with free fields
+    expect(readerRangeRows(900, 5000)).toBe(100);
+    expect(readerRangeRows(0, 5000)).toBe(1000);
+    expect(readerRangeRows(62, 50)).toBe(50);
   });
 
   it('names a cbMarq that is not an integer, on both paths', async () => {
