@@ -550,9 +550,16 @@ async function publishTables(
     const publication = transport ? new PublicationUpload(transport, deps, company, 'data-manager', mode, incremental ? current!.publicationId : null) : undefined;
     let uploads = 0;
     const pendings: Pending[] = [];
+    // Reported and committed in catalogue order, but read largest first (rows × columns, counted before
+    // reading): the portal verifies each large table while the next ones are read, and the last ones, small,
+    // leave little to wait for once the extraction ends (when the largest came last, its verification was the
+    // last ~1 s of a full publication of the 1M-line demo, on a core and a half).
     const reports: DatasetReport[] = [];
+    const weight = (e: Extraction): number => e.rowsToRead * Math.max(1, e.columns.length);
+    const readOrder = extractions.map((_, i) => i).sort((a, b) => weight(extractions[b]!) - weight(extractions[a]!) || a - b);
     try {
-      for (const [index, extraction] of extractions.entries()) {
+      for (const index of readOrder) {
+        const extraction = extractions[index]!;
         const ds = datasets[index]!;
         deps.signal.throwIfAborted();
         if (publication?.failure !== undefined) throw publication.failure;
@@ -575,12 +582,12 @@ async function publishTables(
           }
           deletions = await spoolDataset(spoolDir, ds.id, deletionLines(), { signal: deps.signal, fileStem: `${ds.id}.deletions` });
         }
-        reports.push({ name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) });
+        reports[index] = { name: ds.id, rows: dataset.rows, ...(finished.deleted > 0 ? { deleted: finished.deleted } : {}), bytes: dataset.bytes + (deletions?.bytes ?? 0), storedBytes: dataset.storedBytes + (deletions?.storedBytes ?? 0) };
         // An incremental publication carries only the tables that changed; the portal keeps the others.
         if (!incremental || dataset.rows > 0 || deletions) {
           onPublishing();
           uploads += 1;
-          publication?.add({ dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
+          publication?.add({ position: index, dataset, ...(deletions ? { deletions } : {}), keys: ['cbMarq'], meta: { table: ds.table, group: ds.group, title: ds.title, columns: extraction.columns.map((c) => ({ name: c.name, type: c.type })) } });
         }
       }
     } catch (error) {
@@ -618,7 +625,14 @@ async function publishTables(
   }
 }
 
-type Upload = { dataset: SpooledDataset; deletions?: SpooledDataset; keys: string[]; meta: Record<string, unknown> };
+type Upload = {
+  /** Where the dataset comes in the commit (the catalogue order), whatever the order of the uploads. */
+  position?: number;
+  dataset: SpooledDataset;
+  deletions?: SpooledDataset;
+  keys: string[];
+  meta: Record<string, unknown>;
+};
 
 /**
  * Uploads sent at once. Two: while the portal verifies a large dataset (one gunzip stream, one hash: about one
@@ -707,7 +721,7 @@ class PublicationUpload {
       this.deps.signal.throwIfAborted();
       this.deps.progress.update(`${this.company.code} ${this.service}: committing`);
       const manifest = await this.transport.commit(await this.#open(), {
-        datasets: this.#uploads.map((u) => ({
+        datasets: [...this.#uploads].sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((u) => ({
           name: u.dataset.name,
           rows: u.dataset.rows,
           sha256: u.dataset.sha256,

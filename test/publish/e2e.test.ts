@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runInProcess, tempDir } from '../support/cli.js';
 import { openStore } from '../../src/portal/store.js';
+import { rawDatasetsOf } from '../../src/extract/raw/tables.js';
 import { DM, ENV, MARIE, PAUL, TODAY, demoDatabase, mobileGet, mobileLogin, startChaos, startPortal, writeConfig, type Portal } from './support.js';
 
 let dir: string;
@@ -56,6 +57,10 @@ describe('publication over HTTP to the reference portal', () => {
     expect(ledgerLines?.rows).toBe(reported.rows);
     expect(ledgerLines?.rows).toBeGreaterThan(1000);
     expect(ledgerLines?.meta?.columns).toEqual(expect.arrayContaining([{ name: 'EC_Montant', type: 'decimal' }]));
+    // Tables are read largest first, but every one is published and the summary lists them in catalogue order.
+    const catalogue = rawDatasetsOf(['accounting', 'commercial']).map((d) => d.id);
+    expect(ledger?.datasets.map((d) => d.name).sort()).toEqual([...catalogue].sort());
+    expect(demo.services[1].datasets.map((d: { name: string }) => d.name)).toEqual(catalogue);
 
     // Marie (DEMO: all) sees the 18 views of DEMO; Paul sees his two on DEMO, one on ACME.
     const marie = await mobileLogin(portal.url, 'DEMO', MARIE.login, MARIE.password);

@@ -149,6 +149,11 @@ export interface RawExtraction {
   /** The columns of every line, in order (the dataset header). */
   readonly columns: readonly RawColumn[];
   /**
+   * The rows this extraction is about to read, as counted before reading: the table's rows (full), or the
+   * changed rows (incremental). An estimate: rows may come and go meanwhile.
+   */
+  readonly rowsToRead: number;
+  /**
    * The rows as NDJSON blocks (each line a JSON array followed by `\n`, UTF-8), in key order. Iterate once,
    * to the end: this or `lines`, not both.
    */
@@ -664,6 +669,7 @@ export async function extractTable(
     mode,
     fullReason,
     columns,
+    rowsToRead: filter === undefined ? rowCount : Number(stats?.changed_count ?? 0),
     blocks: { [Symbol.asyncIterator]: () => generateBlocks() },
     lines: { [Symbol.asyncIterator]: () => generateLines() },
     finish: () => (finished ??= finishExtraction()),
