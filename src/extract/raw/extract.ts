@@ -31,8 +31,9 @@
  * publication replaces the whole dataset. On SQLite, when the source names its file, a full extraction of a
  * large table is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
  */
-import { closeSync, constants, copyFileSync, fsyncSync, openSync, rmSync } from 'node:fs';
+import { constants, copyFileSync, rmSync } from 'node:fs';
 import { OperationError, SourceError } from '../../errors.js';
+import { syncFile } from '../../durable.js';
 import { formatDay, formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
 import type { Row, SqlParams, SqlSource } from '../source.js';
 import {
@@ -675,16 +676,6 @@ export async function extractTable(
     finish: () => (finished ??= finishExtraction()),
     abort: async () => removeFiles(),
   });
-}
-
-/** Flushes a file written by copyFileSync to the disk, as the key writer does for the files it writes. */
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r+'); // Windows flushes only handles open for writing
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 async function* readKeys(path: string | undefined): AsyncGenerator<number> {

@@ -20,6 +20,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationError } from '../../errors.js';
+import { syncDir } from '../../durable.js';
 import type { RawColumnType } from '../raw/sql.js';
 
 export const STATE_FORMAT = 'sbsync-raw-state';
@@ -171,20 +172,6 @@ function writeFileDurably(path: string, text: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-function syncDir(dir: string): void {
-  // Makes the renames durable; not supported on every platform (Windows), where rename is already atomic.
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* best effort */
   }
 }
 
