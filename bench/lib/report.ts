@@ -178,7 +178,9 @@ compares sbsync with the cheapest way to move the same tables (the Debian tools,
 incremental state, keys repeated on every row): 1.5× means sbsync took one and a half times as long.
 Peak RSS is each process's \`maxRSS\` (one process per step), in MB of 10⁶ bytes. The machine is small
 (2 cores) and may be shared: compare figures of the same run rather than across runs, look at the load
-average below, and rerun before concluding that a change made something slower.`;
+average below, and rerun before concluding that a change made something slower. Close to a target, one
+run's PASS or MISS can flip: the same build's full publication at scale 50 has measured from 9.5 to 10.4 s
+in runs an hour apart here, with every core busy (the time follows the CPU the host gives).`;
 
 function machineSection(run: BenchRun): string {
   const m = run.machine;
@@ -307,7 +309,7 @@ function details(run: BenchRun): string {
     ['scale', 'run', 'rows', 'NDJSON', 'gzip sent', 'process wall', 'data-manager service', 'checks + lock', 'rows/s (wall)', 'rows/s (service)', 'client CPU', 'client peak RSS'],
     rs.flatMap((r) => [pubRow(r, 'full', r.publishFull), pubRow(r, 'incremental', r.publishIncremental)]),
   );
-  s += '\n"checks + lock" is the company time outside the data-manager service: mostly the consistency checks, which every publication runs.\n';
+  s += '\n"checks + lock" is the company time outside the data-manager service: the lock, and the consistency checks (which every publication runs, alongside the extraction) when they outlast it.\n';
   s += '\n### `sqlite3 -json | gzip -1 | curl` pipeline\n\n';
   s += table(
     ['scale', 'rows', 'gzip sent', 'wall', 'rows/s', 'sbsync full publication ÷ pipeline (process / service)'],

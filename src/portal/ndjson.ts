@@ -355,7 +355,6 @@ export async function writeGzipLines(
   return { rows, sha256: hash.digest('hex'), bytes, storedBytes };
 }
 
-/** The identity of a row under `keys`: the JSON of its key values in key order. */
 /** Column names from a dataset's `meta.columns` (names, or `{name}` objects), for rows written as arrays. */
 export function columnNamesOf(meta: JsonObject | undefined): string[] | undefined {
   const columns = meta?.columns;
@@ -364,6 +363,7 @@ export function columnNamesOf(meta: JsonObject | undefined): string[] | undefine
   return names.every((n): n is string => n !== undefined) ? names : undefined;
 }
 
+/** The identity of a row under `keys`: the JSON of its key values in key order. */
 export function rowKey(row: NdjsonRow, keys: readonly string[], what: string, lineNumber: number, columns?: readonly string[]): string {
   const values = keys.map((key) => {
     let value: unknown;
