@@ -599,21 +599,26 @@ export class PortalStore {
       bytes: digest.bytes,
       storedBytes,
     };
-    const recordPath = this.uploadRecordPath(publicationId, part, name);
-    const replaced = await readJsonIfExists<UploadRecord>(this.fs, recordPath);
-    try {
-      await writeJsonAtomic(this.fs, recordPath, {
-        ...uploaded,
-        file,
-        uploadedAt: this.clock.now().toISOString(),
-      } satisfies UploadRecord);
-    } catch (error) {
-      if (isMissing(error)) throw this.publicationGone(publicationId);
-      throw error;
-    }
-    if (replaced && replaced.file !== file) {
-      await this.fs.rm(join(this.stagingDir(publicationId), 'data', replaced.file), { force: true });
-    }
+    // The record names the data file of the latest upload; swapping it and removing the replaced file run one
+    // at a time per publication, so two uploads of the same dataset at once leave no unreferenced file behind.
+    await this.oneAtATime(publicationId, async () => {
+      const recordPath = this.uploadRecordPath(publicationId, part, name);
+      const replaced = await readJsonIfExists<UploadRecord>(this.fs, recordPath);
+      try {
+        await writeJsonAtomic(this.fs, recordPath, {
+          ...uploaded,
+          file,
+          uploadedAt: this.clock.now().toISOString(),
+        } satisfies UploadRecord);
+      } catch (error) {
+        await this.fs.rm(dataPath, { force: true }).catch(() => undefined);
+        if (isMissing(error)) throw this.publicationGone(publicationId);
+        throw error;
+      }
+      if (replaced && replaced.file !== file) {
+        await this.fs.rm(join(this.stagingDir(publicationId), 'data', replaced.file), { force: true });
+      }
+    });
     await this.touchStaging(publicationId);
     return uploaded;
   }

@@ -30,9 +30,9 @@ export async function openFileTransport(directory: string): Promise<PortalTransp
     address: `file:${directory}`,
     authenticate: async () => undefined,
     openPublication: (input) => translated(directory, 'opening a publication', () => store.openPublication(input)),
-    upload: (publicationId, dataset, part = 'rows') =>
+    upload: (publicationId, dataset, part = 'rows', signal) =>
       translated(directory, `storing ${dataset.name}`, () =>
-        store.putDataset(publicationId, dataset.name, { rows: dataset.rows, sha256: dataset.sha256, part }, createReadStream(dataset.file)),
+        store.putDataset(publicationId, dataset.name, { rows: dataset.rows, sha256: dataset.sha256, part }, createReadStream(dataset.file, signal ? { signal } : {})),
       ),
     commit: (publicationId, input) => translated(directory, 'committing', () => store.commitPublication(publicationId, input)),
     abort: (publicationId) => translated(directory, 'aborting', () => store.abortPublication(publicationId)),

@@ -34,23 +34,39 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     timeoutMs: portal.timeoutSeconds * 1000,
     retry: { retries: portal.retries, baseDelayMs: deps.baseDelayMs ?? 1000, maxDelayMs: 60_000 },
   };
-  const tokens = new Map<PortalService, string>();
+  /**
+   * One login per service, shared: concurrent requests (two uploads at once) wait for the same login, and a
+   * token the portal refuses is dropped only by the first request that finds it refused — the other one then
+   * uses the new login instead of starting another.
+   */
+  const logins = new Map<PortalService, Promise<string>>();
+  const login = (service: PortalService): Promise<string> => {
+    const started = authenticate(service);
+    logins.set(service, started);
+    // A refused login is not kept: the next request tries again (and reports the refusal itself).
+    started.catch(() => {
+      if (logins.get(service) === started) logins.delete(service);
+    });
+    return started;
+  };
   /** Company and service of each publication this run opened: its token authorises the follow-up requests. */
   const opened = new Map<string, { company: string; service: PortalService }>();
 
   const call = async (service: PortalService | undefined, req: Omit<HttpRequest, 'url'> & { path: string }): Promise<HttpResponse> => {
-    const send = async () => {
+    const send = async (token: Promise<string> | undefined) => {
       const headers: Record<string, string> = { ...req.headers };
-      if (service) headers.authorization = `Bearer ${tokens.get(service) ?? (await authenticate(service))}`;
+      if (token) headers.authorization = `Bearer ${await token}`;
       return httpRequest({ ...req, url: `${base}${req.path}`, headers }, http);
     };
+    const held = service ? logins.get(service) : undefined;
+    const token = service ? (held ?? login(service)) : undefined;
     try {
-      return await send();
+      return await send(token);
     } catch (error) {
       // A token that expired during a long run: log in again once, then repeat the request.
-      if (service && error instanceof PortalAuthError && error.status === 401 && tokens.has(service)) {
-        tokens.delete(service);
-        return send();
+      if (service && held && error instanceof PortalAuthError && error.status === 401) {
+        const current = logins.get(service);
+        return send(current !== undefined && current !== held ? current : login(service));
       }
       throw error;
     }
@@ -80,7 +96,6 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
     }
     const token = (response.json as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string') throw new OperationError(`the portal ${base} answered the ${service} login without a token`);
-    tokens.set(service, token);
     return token;
   }
 
@@ -99,7 +114,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
   return {
     address: base,
     async authenticate(service) {
-      await authenticate(service);
+      await login(service);
     },
     async openPublication(input: OpenPublicationInput) {
       const r = await call(input.service, {
@@ -111,9 +126,10 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
       opened.set(publication.publicationId, { company: input.company, service: input.service });
       return publication;
     },
-    async upload(publicationId, dataset, part = 'rows') {
+    async upload(publicationId, dataset, part = 'rows', signal) {
       const r = await call(serviceFor(publicationId), {
         method: 'PUT',
+        ...(signal ? { signal } : {}),
         path: part === 'deletions' ? portalPaths.deletions(publicationId, dataset.name) : portalPaths.dataset(publicationId, dataset.name),
         headers: {
           'content-type': NDJSON_CONTENT_TYPE,
@@ -156,7 +172,7 @@ export function createHttpTransport(portal: ResolvedPortal, deps: HttpTransportD
       await call('business-mobile', { method: 'PUT', path: portalPaths.users(), json: { users } });
     },
     async close() {
-      tokens.clear();
+      logins.clear();
     },
   };
 }

@@ -40,6 +40,8 @@ export interface HttpRequest {
   accept?: readonly number[];
   /** Clean-up requests (aborting a publication after Ctrl-C) must still go out once the run is interrupted. */
   evenIfInterrupted?: boolean;
+  /** Cancels this request alone, on top of the run's signal (an upload whose sibling failed). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -132,7 +134,7 @@ export async function httpRequest(req: HttpRequest, deps: HttpDeps): Promise<Htt
   const random = deps.random ?? Math.random;
   const what = `${req.method} ${req.url}`;
   const via = deps.route ? ` ${deps.route}` : '';
-  const signal = req.evenIfInterrupted ? undefined : deps.signal;
+  const signal = req.evenIfInterrupted ? undefined : req.signal && deps.signal ? AbortSignal.any([deps.signal, req.signal]) : (req.signal ?? deps.signal);
   for (let attempt = 0; ; attempt++) {
     if (signal?.aborted) throw new InterruptedError(`interrupted before ${what}`);
     let retryReason: string;

@@ -652,6 +652,8 @@ class PublicationUpload {
   readonly #sending = new Set<Promise<void>>();
   #failure: unknown;
   readonly #uploads: Upload[] = [];
+  /** Cancels the uploads in flight once the publication is lost anyway (one upload failed, or abort). */
+  readonly #cancel = new AbortController();
 
   constructor(
     private readonly transport: PortalTransport,
@@ -698,14 +700,19 @@ class PublicationUpload {
   }
 
   async #send(upload: Upload): Promise<void> {
-    if (this.#failure !== undefined) return;
+    if (this.#failure !== undefined || this.#cancel.signal.aborted) return;
+    const signal = this.#cancel.signal;
     try {
       this.deps.signal.throwIfAborted();
       const publicationId = await this.#open();
-      await this.transport.upload(publicationId, upload.dataset);
-      if (upload.deletions) await this.transport.upload(publicationId, upload.deletions, 'deletions');
+      await this.transport.upload(publicationId, upload.dataset, 'rows', signal);
+      if (upload.deletions) await this.transport.upload(publicationId, upload.deletions, 'deletions', signal);
     } catch (error) {
-      this.#failure ??= error;
+      // The first failure is the one reported; the sibling upload it cancels fails with a mere "interrupted".
+      if (this.#failure === undefined && !signal.aborted) {
+        this.#failure = error;
+        this.#cancel.abort();
+      }
     }
   }
 
@@ -739,8 +746,13 @@ class PublicationUpload {
     }
   }
 
-  /** Waits for the uploads in flight, then drops the publication on the portal (if it was opened). */
+  /**
+   * Drops the publication: uploads not sent yet are forgotten, those in flight cancelled (a 400 MB upload is not
+   * worth finishing for a publication that will not be committed), then the portal discards what it received.
+   */
   async abort(): Promise<void> {
+    this.#waiting.length = 0;
+    this.#cancel.abort();
     await this.#settled();
     const opened = this.#opened;
     this.#opened = undefined;

@@ -14,7 +14,8 @@ export interface PortalTransport {
   /** Logs in to one service; throws AuthError when refused. A no-op for local directories. */
   authenticate(service: PortalService): Promise<void>;
   openPublication(input: OpenPublicationInput): Promise<OpenedPublication>;
-  upload(publicationId: string, dataset: SpooledDataset, part?: 'rows' | 'deletions'): Promise<UploadedDataset>;
+  /** `signal` cancels this upload alone (another upload of the publication failed); the publication stays open. */
+  upload(publicationId: string, dataset: SpooledDataset, part?: 'rows' | 'deletions', signal?: AbortSignal): Promise<UploadedDataset>;
   commit(publicationId: string, input: CommitInput): Promise<PublicationManifest>;
   abort(publicationId: string): Promise<void>;
   currentPublication(company: string, service: PortalService): Promise<PublicationManifest | undefined>;

@@ -61,9 +61,9 @@ async function extractFrom(source: SqlSource, table: string, options: ExtractOpt
   }
 }
 
-beforeAll(async () => {
-  dir = createTempDir('sbsync-raw-parallel-');
-  const ledger = Array.from({ length: 103 }, (_, i) => ({
+/** `count` ledger lines with keys 1..count: nulls, escapes, sentinel dates, negative amounts. */
+const ledgerLines = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
     EC_No: i + 1,
     JO_Num: i % 3 === 0 ? 'VTE' : 'ACH',
     JM_Date: '2024-02-01',
@@ -76,7 +76,10 @@ beforeAll(async () => {
     EC_Echeance: i % 4 === 0 ? '1900-01-01' : '2024-03-31 12:34:56',
     cbModification: i % 2 === 0 ? `2024-03-01 10:${String(i % 60).padStart(2, '0')}:00` : null,
   }));
-  fixture = createSageFixture(dir.file('fixture.sqlite'), { F_ECRITUREC: ledger });
+
+beforeAll(async () => {
+  dir = createTempDir('sbsync-raw-parallel-');
+  fixture = createSageFixture(dir.file('fixture.sqlite'), { F_ECRITUREC: ledgerLines(103) });
   demo = (await createDemoDatabase({ path: dir.file('demo.sqlite'), scale: 0.3, today: '2025-10-15' })).path;
 });
 afterAll(() => dir.remove());
@@ -192,27 +195,38 @@ describe('parallel SQLite reading', () => {
   });
 
   it('reads every key once, in order, however the scouts cut the table into ranges', async () => {
-    const source = open(fixture, false);
-    const columns = rawColumns(await source.columns('F_ECRITUREC'));
-    await source.close();
-    // 103 rows: one-row ranges take seven scouts (the last finds 7 ends of the 16 asked for); 103-row and
-    // 500-row ranges leave only the open range; the others end on, or just past, a scout's batch.
-    for (const chunkSize of [1, 2, 3, 7, 16, 103, 500]) {
-      const keys: number[] = [];
-      for await (const chunk of readRangesInParallel({
-        file: fixture,
-        label: fixture,
-        sql: rangeBlockSql(chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }), false),
-        endSql: rangeEndSql('F_ECRITUREC', chunkSize),
-        params: {},
-        chunkSize,
-        readers: 2,
-      })) {
-        expect(chunk.keys.length).toBeLessThanOrEqual(chunkSize);
-        expect(chunk.data.toString('utf8').split('\n')).toHaveLength(chunk.keys.length + 1); // the lines, then '' after the last newline
-        keys.push(...chunk.keys);
+    // A scout asks for the ends of 16 ranges. 103 rows: one-row ranges take seven scouts (the last finds 7
+    // ends); 103-row and 500-row ranges leave only the open range. 32 and 96 rows cut in ranges of 2 or 6 (or
+    // 1) end exactly on a scout's batch: the next scout finds no end at all, and the last range is empty.
+    // 97 rows in ranges of 6 end one row past a batch.
+    const cases: [rows: number, chunkSizes: number[]][] = [
+      [103, [1, 2, 3, 7, 16, 103, 500]],
+      [32, [1, 2, 32]],
+      [96, [1, 6]],
+      [97, [6]],
+    ];
+    for (const [rows, chunkSizes] of cases) {
+      const file = rows === 103 ? fixture : createSageFixture(dir.file(`ledger-${rows}.sqlite`), { F_ECRITUREC: ledgerLines(rows) });
+      const source = open(file, false);
+      const columns = rawColumns(await source.columns('F_ECRITUREC'));
+      await source.close();
+      for (const chunkSize of chunkSizes) {
+        const keys: number[] = [];
+        for await (const chunk of readRangesInParallel({
+          file,
+          label: file,
+          sql: rangeBlockSql(chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }), false),
+          endSql: rangeEndSql('F_ECRITUREC', chunkSize),
+          params: {},
+          chunkSize,
+          readers: 2,
+        })) {
+          expect(chunk.keys.length).toBeLessThanOrEqual(chunkSize);
+          expect(chunk.data.toString('utf8').split('\n')).toHaveLength(chunk.keys.length + 1); // the lines, then '' after the last newline
+          keys.push(...chunk.keys);
+        }
+        expect({ rows, chunkSize, keys }).toEqual({ rows, chunkSize, keys: Array.from({ length: rows }, (_, i) => i + 1) });
       }
-      expect({ chunkSize, keys }).toEqual({ chunkSize, keys: Array.from({ length: 103 }, (_, i) => i + 1) });
     }
   });
 

@@ -107,6 +107,16 @@ describe('portal store: full publications', () => {
     expect(await readdir(join(store.root, 'trash'))).toEqual([]);
   });
 
+  it('leaves one data file when the same dataset is uploaded several times at once', async () => {
+    const store = await tempStore();
+    const opened = await store.openPublication({ company: 'ACME', service: 'data-manager' });
+    const v1 = dataset(CUSTOMERS_V1);
+    const v2 = dataset(CUSTOMERS_V2);
+    const uploads = await Promise.all([v1, v2, v1, v2, v1].map((v, i) => store.putDataset(opened.publicationId, 'customers', v, chunksOf(v.gzip, 3 + i))));
+    expect(uploads).toHaveLength(5);
+    expect(await readdir(join(store.root, 'staging', opened.publicationId, 'data'))).toHaveLength(1);
+  });
+
   it('makes a repeated upload safe: the last verified upload wins, the replaced file is removed', async () => {
     const store = await tempStore();
     const opened = await store.openPublication({ company: 'ACME', service: 'data-manager' });

@@ -238,6 +238,29 @@ describe('a portal that fails', () => {
     }
   });
 
+  test('an upload refused while another is in flight: the other is cancelled, not waited for', async () => {
+    const before = await portal.store.currentPublication('DEMO', 'data-manager');
+    expect(before).toBeDefined();
+    // The largest table's upload (sent first) never gets an answer; the next one is refused for good.
+    const chaos = await startChaos(portal.url, (req) => {
+      if (req.method !== 'PUT' || !req.url?.includes('/datasets/')) return undefined;
+      return req.url.includes('/datasets/ledger-lines') ? 'stall' : { status: 400 };
+    });
+    try {
+      // Only the cancellation can end the stalled upload before the test's own 60 s timeout.
+      const config = await writeConfig(dir, 'chaos-cancel.yaml', { url: chaos.url, sqlite, retries: 0, timeoutSeconds: 600 });
+      const r = await run(['publish', '--config', config, '--company', 'DEMO', '--service', 'data-manager', '--full']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toMatch(/the portal answered 400 to PUT .*\/datasets\/(?!ledger-lines)[\w-]+: injected 400/);
+      expect(r.stdout).not.toMatch(/interrupted/);
+      expect(chaos.requests.filter((q) => q.startsWith('PUT ')).length).toBeGreaterThanOrEqual(2);
+      expect(chaos.requests.some((q) => q.startsWith('DELETE /v1/publications/'))).toBe(true);
+      expect((await portal.store.currentPublication('DEMO', 'data-manager'))?.publicationId).toBe(before?.publicationId);
+    } finally {
+      await chaos.close();
+    }
+  }, 60_000);
+
   test('one company failing does not stop the others', async () => {
     const config = await writeConfig(dir, 'partial.yaml', {
       url: portal.url,

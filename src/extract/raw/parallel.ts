@@ -303,6 +303,8 @@ class ReaderPool {
 
   /** Hands the workers the statements of the next table; the pool must be idle (see drain). */
   begin(spec: RangeReadSpec): void {
+    // Threads that died while reading an earlier table: fail with that message, before the label moves on.
+    if (this.failure) throw this.failure;
     if (this.busy || this.waiting.length > 0) throw new Error('the reader threads are still reading another table');
     this.label = spec.label;
     this.freeSlots.length = 0;
