@@ -179,8 +179,9 @@ incremental state, keys repeated on every row): 1.5× means sbsync took one and 
 Peak RSS is each process's \`maxRSS\` (one process per step), in MB of 10⁶ bytes. The machine is small
 (2 cores) and may be shared: compare figures of the same run rather than across runs, look at the load
 average below, and rerun before concluding that a change made something slower. Close to a target, one
-run's PASS or MISS can flip: the same build's full publication at scale 50 has measured from 9.5 to 10.4 s
-in runs an hour apart here, with every core busy (the time follows the CPU the host gives).`;
+run's PASS or MISS can flip: within a day here, the same build's full publication at scale 50 measured from
+9.5 s to 12.4 s on an otherwise idle machine, and the Debian pipeline moved alike (14.6 s to 16.8 s): the
+host gives more or less CPU from hour to hour. The pipeline ratio is the steadier figure.`;
 
 function machineSection(run: BenchRun): string {
   const m = run.machine;

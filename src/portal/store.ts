@@ -611,7 +611,9 @@ export class PortalStore {
           uploadedAt: this.clock.now().toISOString(),
         } satisfies UploadRecord);
       } catch (error) {
-        await this.fs.rm(dataPath, { force: true }).catch(() => undefined);
+        // A failure after the rename (syncing the directory) leaves a record naming this file: keep it then.
+        const current = await readJsonIfExists<UploadRecord>(this.fs, recordPath).catch(() => undefined);
+        if (current?.file !== file) await this.fs.rm(dataPath, { force: true }).catch(() => undefined);
         if (isMissing(error)) throw this.publicationGone(publicationId);
         throw error;
       }

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { openStore, type CommitDataset, type PortalStore } from '../../src/portal/store.js';
 import { isStoreError } from '../../src/portal/errors.js';
+import { nodeStoreFs as realStoreFs, type StoreFs } from '../../src/portal/files.js';
 import { hashPassword } from '../../src/portal/password.js';
 import { chunksOf, dataset, gunzipRows, publishFull, readRows, sha256, tempDir, tempStore } from './helpers.js';
 
@@ -115,6 +116,41 @@ describe('portal store: full publications', () => {
     const uploads = await Promise.all([v1, v2, v1, v2, v1].map((v, i) => store.putDataset(opened.publicationId, 'customers', v, chunksOf(v.gzip, 3 + i))));
     expect(uploads).toHaveLength(5);
     expect(await readdir(join(store.root, 'staging', opened.publicationId, 'data'))).toHaveLength(1);
+  });
+
+  it('keeps the data file an upload record names when syncing the record failed after its rename', async () => {
+    const root = await tempDir();
+    let failNextUploadsSync = false;
+    // The real file system, except that syncing the uploads directory fails once when armed (an EIO after the
+    // record's rename: the record is in place, the call fails).
+    const fs = {
+      ...realStoreFs,
+      open: async (...args: Parameters<typeof realStoreFs.open>) => {
+        const handle = await realStoreFs.open(...args);
+        if (!failNextUploadsSync || !String(args[0]).endsWith('uploads') || (args[1] ?? 'r') !== 'r') return handle;
+        failNextUploadsSync = false;
+        return new Proxy(handle, {
+          get(target, property, receiver) {
+            if (property === 'sync') return () => Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+            const value = Reflect.get(target, property, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      },
+    } as StoreFs;
+    const store = await openStore({ root, fs });
+    const opened = await store.openPublication({ company: 'ACME', service: 'data-manager' });
+    const v1 = dataset(CUSTOMERS_V1);
+    failNextUploadsSync = true;
+    await expect(store.putDataset(opened.publicationId, 'customers', v1, chunksOf(v1.gzip))).rejects.toThrow(/EIO/);
+    expect(failNextUploadsSync).toBe(false); // the failure did happen where intended
+
+    // The record is in place and its file too: the commit succeeds without a new upload.
+    expect(await readdir(join(root, 'staging', opened.publicationId, 'data'))).toHaveLength(1);
+    await store.commitPublication(opened.publicationId, {
+      datasets: [{ name: 'customers', rows: v1.rows, sha256: v1.sha256 }],
+    });
+    expect(await readRows(store, 'ACME', 'data-manager', 'customers')).toEqual(CUSTOMERS_V1);
   });
 
   it('makes a repeated upload safe: the last verified upload wins, the replaced file is removed', async () => {
