@@ -394,7 +394,7 @@ export async function startPortalServer(options: PortalServerOptions): Promise<R
         throw new HttpError(
           400,
           'invalid-announcement',
-          `Uploads need ${HEADER_ROWS} (the row count) and ${HEADER_SHA256} (64 hex digits of the decoded NDJSON's SHA-256).`,
+          `Uploads need ${HEADER_ROWS} (the row count) and ${HEADER_SHA256} (the SHA-256 of the gzip body, 64 hex digits).`,
         );
       }
       const declared = Number(request.headers['content-length'] ?? 0);

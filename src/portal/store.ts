@@ -17,7 +17,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -51,6 +51,7 @@ import {
   writeGzipLines,
   type JsonObject,
   type NdjsonLimits,
+  type StoredDigest,
 } from './ndjson.js';
 import { isPasswordHash } from './password.js';
 
@@ -98,7 +99,7 @@ export interface OpenedPublication {
 /** What the uploader announces about one upload; the store checks the data against it. */
 export interface UploadAnnouncement {
   rows: number;
-  /** SHA-256 (lowercase hex) of the decoded NDJSON. */
+  /** SHA-256 (lowercase hex) of the gzip body. */
   sha256: string;
   part?: DatasetPart;
 }
@@ -108,6 +109,7 @@ export interface UploadedDataset {
   name: string;
   part: DatasetPart;
   rows: number;
+  /** SHA-256 (lowercase hex) of the gzip bytes as received and stored. */
   sha256: string;
   /** Decoded NDJSON bytes. */
   bytes: number;
@@ -135,6 +137,7 @@ export interface ManifestDataset {
   name: string;
   /** Rows of the complete dataset as published (after applying a delta). */
   rows: number;
+  /** SHA-256 of the stored gzip file (written by the portal when it applied a delta). */
   sha256: string;
   bytes: number;
   storedBytes: number;
@@ -482,7 +485,7 @@ export class PortalStore {
   }
 
   /**
-   * Receives one upload (gzip NDJSON), streaming it to disk while decoding, hashing and counting it.
+   * Receives one upload (gzip NDJSON), streaming it to disk and hashing it while decoding and counting it.
    * The upload replaces an earlier one of the same name and part only once it is verified, so repeating
    * an upload is always safe; a refused upload leaves the earlier one in place.
    */
@@ -525,10 +528,11 @@ export class PortalStore {
     }
     let digest;
     let storedBytes = 0;
+    const bodyHash = createHash('sha256');
     try {
       const verifier = new NdjsonVerifier(what, this.limits);
       const limits = this.limits;
-      // The raw gzip bytes go to disk as they arrive; the same bytes are decoded to be checked.
+      // The raw gzip bytes are hashed and go to disk as they arrive; the same bytes are decoded to be checked.
       const stageErrors = new StageErrors();
       const teeToDisk = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
         try {
@@ -542,6 +546,7 @@ export class PortalStore {
               );
             }
             await writeAll(handle, chunk);
+            bodyHash.update(chunk);
             yield chunk;
           }
         } catch (error) {
@@ -567,7 +572,7 @@ export class PortalStore {
         }
         throw error;
       }
-      digest = verifier.finish();
+      digest = { ...verifier.finish(), sha256: bodyHash.digest('hex') };
       const problems: string[] = [];
       if (digest.rows !== announced.rows) problems.push(`${digest.rows} rows received, ${announced.rows} announced`);
       if (digest.sha256 !== announced.sha256)
@@ -1162,7 +1167,7 @@ export class PortalStore {
     upserts: string;
     deletions: string | undefined;
     target: string;
-  }): Promise<{ rows: number; sha256: string; bytes: number; storedBytes: number }> {
+  }): Promise<StoredDigest> {
     const { keys, columns } = plan;
     const removedKeys = new Set<string>();
     const collectKeys = async (path: string, what: string, rejectDuplicates: boolean) => {

@@ -1,6 +1,6 @@
 /**
  * Spooling: a dataset's NDJSON lines are gzipped into a temporary file while their count and the SHA-256 of
- * the decoded text are computed. The protocol announces both before the body, and a retried upload must
+ * the gzip bytes are computed. The protocol announces both before the body, and a retried upload must
  * send the same bytes again, so each dataset is written once to disk (constant memory) and uploaded from there.
  */
 import { createHash } from 'node:crypto';
@@ -17,7 +17,7 @@ export interface SpooledDataset {
   name: string;
   file: string;
   rows: number;
-  /** SHA-256 (hex) of the decoded NDJSON. */
+  /** SHA-256 (hex) of the gzip file, the body sent. */
   sha256: string;
   /** Decoded NDJSON bytes. */
   bytes: number;
@@ -40,7 +40,7 @@ const spareRings: Buffer[] = [];
 /** Bytes queued for the compressor beyond which the producer waits (blocks of any size). */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
-/** Batches lines into ~256 KiB blocks: one hash update and one stream write per block, not per row. */
+/** Batches lines into ~256 KiB blocks: one copy and one stream write per block, not per row. */
 async function* linesToBlocks(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<NdjsonBlock> {
   let pending: string[] = [];
   let pendingLength = 0;
@@ -75,7 +75,7 @@ export async function spoolDataset(dir: string, name: string, lines: AsyncIterab
 
 /**
  * Spools NDJSON blocks as they come (raw extraction hands them over ready-made). A block's memory may be reused
- * once the next one is asked for, so it is hashed and copied for the compressor before that.
+ * once the next one is asked for, so it is copied for the compressor before that.
  */
 export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterable<NdjsonBlock>, options: SpoolOptions = {}): Promise<SpooledDataset> {
   await mkdir(dir, { recursive: true });
@@ -88,7 +88,17 @@ export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterab
   // Level 1: 200–350 MB/s on one core, on the thread pool, overlapping with extraction; large output chunks
   // mean fewer round trips between the pool and this thread.
   const gzip = createGzip({ level: zlib.Z_BEST_SPEED, chunkSize: 256 * 1024 });
-  const written = pipeline(gzip, createWriteStream(file));
+  // The digest of what travels: ~6× fewer bytes than the NDJSON text (0.6 CPU-s less on the 1M-line demo).
+  const written = pipeline(
+    gzip,
+    async function* (compressed: AsyncIterable<Buffer>) {
+      for await (const chunk of compressed) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    },
+    createWriteStream(file),
+  );
   written.catch(() => undefined); // awaited below
   // A block's memory may be reused once the next one is asked for, and the compressor reads it later (zlib
   // works on the thread pool): blocks are copied into a few buffers that return to the ring when zlib has taken
@@ -122,7 +132,6 @@ export async function spoolBlocks(dir: string, name: string, blocks: AsyncIterab
   try {
     for await (const block of blocks) {
       options.signal?.throwIfAborted();
-      hash.update(block.data);
       rows += block.rows;
       bytes += block.data.length;
       const length = block.data.length;

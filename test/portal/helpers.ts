@@ -27,7 +27,9 @@ export interface Dataset {
 
 export function dataset(rows: readonly object[]): Dataset {
   const ndjson = Buffer.from(rows.map((row) => `${JSON.stringify(row)}\n`).join(''), 'utf8');
-  return { rows: rows.length, sha256: sha256(ndjson), ndjson, gzip: gzipSync(ndjson) };
+  const gzip = gzipSync(ndjson);
+  // The protocol's digest is of the gzip body.
+  return { rows: rows.length, sha256: sha256(gzip), ndjson, gzip };
 }
 
 export function sha256(data: Uint8Array | string): string {

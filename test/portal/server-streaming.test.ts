@@ -36,6 +36,19 @@ function ledgerLine(index: number): string {
   return `${JSON.stringify({ cbMarq: index, EC_Intitule: `Facture ${noise.slice(0, 24)}`, EC_Montant: `${index % 100000}.${String(index % 1000000).padStart(6, '0')}`, hash: noise + noise.slice(0, 40) })}\n`;
 }
 
+/** Lines [from, to) in pieces of ~256 KB: one compressor call each, not one per line. */
+function* linesBetween(from: number, to: number): Generator<string> {
+  let piece = '';
+  for (let index = from; index < to; index++) {
+    piece += ledgerLine(index);
+    if (piece.length >= 256 * 1024) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}
+
 describe('portal server: streaming', () => {
   it('streams a 50 MB dataset to disk while it is still being sent, and back', { timeout: 180_000 }, async () => {
     const store = await tempStore();
@@ -47,27 +60,29 @@ describe('portal server: streaming', () => {
     const targetBytes = 50 * 1024 * 1024;
     let rows = 0;
     let decodedBytes = 0;
-    const digest = createHash('sha256');
+    const decodedDigest = createHash('sha256');
     while (decodedBytes < targetBytes) {
       const line = ledgerLine(rows++);
-      digest.update(line);
+      decodedDigest.update(line);
       decodedBytes += Buffer.byteLength(line);
     }
-    const sha256 = digest.digest('hex');
+    const decodedSha256 = decodedDigest.digest('hex');
+    // The announced digest is of the gzip body: a first pass compresses the same lines the same way (zlib's
+    // output does not depend on how its input is cut) and hashes the result without keeping it.
+    const bodyDigest = createHash('sha256');
+    for await (const chunk of Readable.from(linesBetween(0, rows)).pipe(createGzip({ level: 1 }))) bodyDigest.update(chunk as Buffer);
+    const sha256 = bodyDigest.digest('hex');
 
     let pausedWhileServerWrote = 0;
     async function* lines(): AsyncGenerator<string> {
-      for (let index = 0; index < rows; index++) {
-        if (index === Math.floor(rows / 2)) {
-          // Half the data sent: the portal must already have much of it on disk, not in memory.
-          await waitFor(
-            async () => (await stagedBytes(store.root, publicationId)) > 4 * 1024 * 1024,
-            'the portal to write the upload while receiving it',
-          );
-          pausedWhileServerWrote = await stagedBytes(store.root, publicationId);
-        }
-        yield ledgerLine(index);
-      }
+      yield* linesBetween(0, Math.floor(rows / 2));
+      // Half the data sent: the portal must already have much of it on disk, not in memory.
+      await waitFor(
+        async () => (await stagedBytes(store.root, publicationId)) > 4 * 1024 * 1024,
+        'the portal to write the upload while receiving it',
+      );
+      pausedWhileServerWrote = await stagedBytes(store.root, publicationId);
+      yield* linesBetween(Math.floor(rows / 2), rows);
     }
     const body = Readable.from(lines()).pipe(createGzip({ level: 1 }));
     const reply = await request(`${portal.url}/v1/publications/${publicationId}/datasets/ledger`, {
@@ -91,13 +106,18 @@ describe('portal server: streaming', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(download.statusCode).toBe(200);
+    expect(download.headers['x-sbsync-sha256']).toBe(sha256);
+    const backBody = createHash('sha256');
     const back = createHash('sha256');
     let backRows = 0;
-    for await (const chunk of download.body.pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    const decoded = createGunzip();
+    download.body.on('data', (chunk: Buffer) => backBody.update(chunk)).pipe(decoded);
+    for await (const chunk of decoded as AsyncIterable<Buffer>) {
       back.update(chunk);
       for (const byte of chunk) if (byte === 0x0a) backRows++;
     }
-    expect(back.digest('hex')).toBe(sha256);
+    expect(backBody.digest('hex')).toBe(sha256);
+    expect(back.digest('hex')).toBe(decodedSha256);
     expect(backRows).toBe(rows);
   });
 

@@ -86,7 +86,7 @@ function dyingFs() {
   };
 }
 
-/** Every dataset of the visible publication decodes to the rows and digest its manifest announces. */
+/** Every dataset of the visible publication decodes to the expected rows and has the digest its manifest announces. */
 async function expectIntact(
   store: PortalStore,
   company: string,
@@ -99,7 +99,11 @@ async function expectIntact(
   for (const entry of manifest!.datasets) {
     const rows = await readRows(store, company, service, entry.name);
     expect(rows).toEqual(expected[entry.name]);
-    expect(sha256(rows!.map((row) => `${JSON.stringify(row)}\n`).join(''))).toBe(entry.sha256);
+    const opened = await store.openDataset(company, service, entry.name);
+    const gzip: Buffer[] = [];
+    for await (const chunk of opened!.gzipStream()) gzip.push(Buffer.from(chunk));
+    expect(sha256(Buffer.concat(gzip))).toBe(entry.sha256);
+    expect(Buffer.concat(gzip).length).toBe(entry.storedBytes);
   }
   return manifest!;
 }

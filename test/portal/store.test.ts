@@ -239,13 +239,10 @@ describe('portal store: verification', () => {
   it('refuses data that is not gzip NDJSON of objects or arrays, one per line', async () => {
     const store = await tempStore();
     const opened = await store.openPublication({ company: 'ACME', service: 'business-mobile' });
-    const put = (ndjson: string, rows: number) =>
-      store.putDataset(
-        opened.publicationId,
-        'treasury',
-        { rows, sha256: sha256(ndjson) },
-        chunksOf(gzipSync(Buffer.from(ndjson))),
-      );
+    const put = (ndjson: string, rows: number) => {
+      const gzip = gzipSync(Buffer.from(ndjson));
+      return store.putDataset(opened.publicationId, 'treasury', { rows, sha256: sha256(gzip) }, chunksOf(gzip));
+    };
 
     await expectStoreError(put('{"a":1}\n12\n', 2), 'verification', 'invalid-ndjson');
     await expectStoreError(put('{"a":1}\n"text"\n', 2), 'verification', 'invalid-ndjson');

@@ -10,16 +10,20 @@ import { createTempDir } from '../support/sage-fixture.js';
 const dir = createTempDir('sbsync-spool-');
 afterAll(() => dir.remove());
 
-const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+/** What the spool must announce of its file: the digest and size of the bytes that will travel. */
+function storedDigest(file: string): { sha256: string; storedBytes: number } {
+  const gzip = readFileSync(file);
+  return { sha256: createHash('sha256').update(gzip).digest('hex'), storedBytes: gzip.length };
+}
 
 describe('spooling', () => {
-  it('gzips lines with their count, decoded size and the SHA-256 of the decoded NDJSON', async () => {
+  it('gzips lines with their count, decoded size, gzip size and the SHA-256 of the gzip file', async () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify([i, `ligne n° ${i} €`, i % 3 === 0 ? null : `${i}.500000`]));
     const spooled = await spoolDataset(dir.path, 'lines', lines);
     const expected = `${lines.join('\n')}\n`;
     const decoded = gunzipSync(readFileSync(spooled.file)).toString('utf8');
     expect(decoded === expected).toBe(true);
-    expect(spooled).toMatchObject({ rows: 20_000, bytes: Buffer.byteLength(expected), sha256: sha256(expected) });
+    expect(spooled).toMatchObject({ rows: 20_000, bytes: Buffer.byteLength(expected), ...storedDigest(spooled.file) });
   });
 
   it('takes each block in before asking for the next, so a producer may reuse one buffer for all', async () => {
@@ -37,13 +41,12 @@ describe('spooling', () => {
     const spooled = await spoolBlocks(dir.path, 'reused', blocks());
     const all = expected.join('');
     expect(gunzipSync(readFileSync(spooled.file)).toString('utf8') === all).toBe(true);
-    expect(spooled).toMatchObject({ rows: 10_000, bytes: Buffer.byteLength(all), sha256: sha256(all) });
+    expect(spooled).toMatchObject({ rows: 10_000, bytes: Buffer.byteLength(all), ...storedDigest(spooled.file) });
   });
 
   it('gathers blocks of a few hundred KB into its buffers in order, the producer reusing one buffer', async () => {
     // Sizes that fill a 1 MiB buffer unevenly: some blocks join a buffer, others start the next one.
     const shared = Buffer.alloc(800 * 1024);
-    const hash = createHash('sha256');
     let total = 0;
     let rows = 0;
     const pieces: Buffer[] = [];
@@ -54,7 +57,6 @@ describe('spooling', () => {
         for (let i = 0; i < lineCount; i++) length += shared.write(`[${b},${i},"${'z'.repeat((b + i) % 300)}"]\n`, length, 'utf8');
         const data = shared.subarray(0, length);
         pieces.push(Buffer.from(data));
-        hash.update(data);
         total += length;
         rows += lineCount;
         yield { rows: lineCount, data };
@@ -63,7 +65,7 @@ describe('spooling', () => {
     }
     const spooled = await spoolBlocks(dir.path, 'gathered', blocks());
     expect(gunzipSync(readFileSync(spooled.file)).equals(Buffer.concat(pieces))).toBe(true);
-    expect(spooled).toMatchObject({ rows, bytes: total, sha256: hash.digest('hex') });
+    expect(spooled).toMatchObject({ rows, bytes: total, ...storedDigest(spooled.file) });
   });
 
   it('spools blocks larger than its copy buffers, and lines of any length', async () => {
@@ -77,7 +79,7 @@ describe('spooling', () => {
     const spooled = await spoolBlocks(dir.path, 'big', blocks());
     const all = `[0,"petit"]\n${big.repeat(12)}[4,"fin"]\n`;
     expect(gunzipSync(readFileSync(spooled.file)).toString('utf8') === all).toBe(true);
-    expect(spooled).toMatchObject({ rows: 38, bytes: Buffer.byteLength(all), sha256: sha256(all) });
+    expect(spooled).toMatchObject({ rows: 38, bytes: Buffer.byteLength(all), ...storedDigest(spooled.file) });
   });
 
   it('stops when the signal aborts and when the producer fails', async () => {
