@@ -6,6 +6,7 @@ import { unpublishCommand } from './unpublish/command.js';
 import { companiesCommand } from './companies/command.js';
 import { usersCommand } from './users/command.js';
 import { viewsCommand } from './views/command.js';
+import { replicaCommand } from './replica/command.js';
 import { logCommand } from './log/command.js';
 import { scheduleCommand } from './schedule/command.js';
 import { portalCommand } from './portal/command.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandModule[] = [
   companiesCommand,
   usersCommand,
   viewsCommand,
+  replicaCommand,
   logCommand,
   scheduleCommand,
   portalCommand,

@@ -239,6 +239,8 @@ export function registerSqliteFunctions(db: Database): void {
     throw new TypeError(`sb_decimal_micro: expected integer micro-units, got ${JSON.stringify(value)}`);
   });
 
+  db.aggregate('sb_bucket_digest', { deterministic: true, varargs: true, safeIntegers: true, start: () => [0, 0, 0], step: digestStep, result: digestResult });
+
   db.function('DATEADD', deterministic, sqliteDateAdd);
   db.function('DATEDIFF', deterministic, sqliteDateDiff);
   const part = (name: string, pick: (at: WallClock) => number) =>
@@ -253,4 +255,35 @@ export function registerSqliteFunctions(db: Database): void {
   db.function('LEN', deterministic, (value: SqliteArg) =>
     value === null ? null : String(value).replace(/ +$/, '').length,
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bucket checksums of a SQLite source (src/replica/reads.ts bucketsSql): one 64-bit FNV-1a of each row's values
+// (type-tagged, so 1 and '1' differ), summed over the rows modulo 2^64 as two 32-bit halves, so that the order
+// of the rows does not matter. Only ever compared with a checksum the same file gave at an earlier sync.
+// ---------------------------------------------------------------------------------------------------------
+
+function fnvText(h: number, text: string, salt: number): number {
+  let x = Math.imul(h ^ salt, 16777619);
+  for (let i = 0; i < text.length; i++) x = Math.imul(x ^ text.charCodeAt(i), 16777619);
+  return x;
+}
+
+function digestStep(acc: number[], ...values: SqliteArg[]): number[] {
+  let lo = 0x811c9dc5;
+  let hi = 0x01000193;
+  for (const value of values) {
+    const tagged = value === null ? '\u0000' : Buffer.isBuffer(value) ? `b${value.toString('hex')}` : `${typeof value === 'string' ? 's' : 'n'}${String(value)}`;
+    lo = fnvText(lo, tagged, 0x1f);
+    hi = fnvText(hi, tagged, 0x5bd1e995);
+  }
+  const low = (acc[0] as number) + (lo >>> 0);
+  acc[0] = low >>> 0;
+  acc[1] = ((acc[1] as number) + (hi >>> 0) + Math.floor(low / 0x100000000)) >>> 0;
+  acc[2] = (acc[2] as number) + 1;
+  return acc;
+}
+
+function digestResult(acc: number[]): string {
+  return `${(acc[1] as number).toString(16).padStart(8, '0')}${(acc[0] as number).toString(16).padStart(8, '0')}`;
 }

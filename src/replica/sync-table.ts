@@ -1,0 +1,357 @@
+/**
+ * Bringing one replica table level with its source table.
+ *
+ * - **Build** (no copy yet, `--full`, or the columns changed): the bucket counts and checksums are read
+ *   first, then the rows in keyset chunks (`WHERE cbMarq > @after ORDER BY cbMarq`) into a building copy, one
+ *   transaction per chunk with the last key copied, so that an interrupted copy resumes there. The copy then
+ *   replaces the table in one transaction (indexes included). The watermark and last key are those read
+ *   before the first row: whatever changes during the copy is read again by the next sync.
+ * - **Update**: in one transaction, (1) the rows stamped since the watermark (less the overlap window) or
+ *   above the last key are merged: written, and stamped with this generation, only when they differ; (2) when
+ *   checksums are due, every bucket whose count or checksum differs from the last sync's is read again whole
+ *   and reconciled (this catches rows changed without cbModification moving, and deletions); otherwise, when
+ *   the row counts disagree, the buckets whose counts differ are; (3) deleted keys become tombstones.
+ * Checksums are always read before the rows they cover: a row changed between the two is therefore seen as
+ * changed at the next sync, never missed.
+ */
+import { SourceError } from '../errors.js';
+import { minusSeconds } from '../extract/raw/extract.js';
+import type { SqlParams, SqlSource } from '../extract/source.js';
+import type { ReplicaFile, TableRecord } from './file.js';
+import { BUCKET_KEYS, changedAfterSql, chunkAfterSql, MODIFIED, quoteIdent, rangeRowsSql, ROW_KEY } from './reads.js';
+import { columnSignature, copiedColumns, createIndexesSql, createTableSql, type SourceColumn } from './schema.js';
+import {
+  type BucketState,
+  checkSignal,
+  keyOf,
+  readRows,
+  replicaBucketCounts,
+  sourceBuckets,
+  storedBuckets,
+  type TableStats,
+  tableStats,
+  TableWriter,
+  writeBuckets,
+} from './table-io.js';
+
+export const DEFAULT_CHUNK_ROWS = 5000;
+/** Re-read window below the watermark: smalldatetime stamps have minute precision, and rows change during a scan. */
+export const DEFAULT_OVERLAP_SECONDS = 300;
+
+export type TableAction = 'created' | 'rebuilt' | 'resumed' | 'updated' | 'unchanged' | 'missing' | 'dropped';
+export type RebuildReason = 'requested' | 'columns-changed';
+
+export interface TableSyncOptions {
+  readonly replica: ReplicaFile;
+  readonly source: SqlSource;
+  readonly table: string;
+  /** `accounting` or `commercial`: the database the table is read from. */
+  readonly module: string;
+  readonly generation: number;
+  /** Compare the source's bucket checksums with the last sync's this time. */
+  readonly checksums: boolean;
+  readonly full?: boolean;
+  readonly chunkRows?: number;
+  readonly overlapSeconds?: number;
+  readonly now: () => Date;
+  readonly signal?: AbortSignal;
+  /** Rows read so far and the rows expected, after each chunk. */
+  readonly onProgress?: (read: number, expected: number) => void;
+}
+
+export interface TableSyncResult {
+  readonly table: string;
+  readonly action: TableAction;
+  readonly reason?: RebuildReason;
+  readonly rowsRead: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  /** Buckets read again because their count or checksum moved. */
+  readonly bucketsReread: number;
+  readonly rowCount: number;
+  readonly checksummed: boolean;
+  readonly ms: number;
+}
+
+const buildName = (table: string): string => `sbsync_build__${table}`;
+
+interface BuildRow {
+  columns: string;
+  signature: string;
+  epoch: number;
+  resume_after: number;
+  watermark: string | null;
+  last_key: number | null;
+  checksummed: number;
+}
+
+export async function syncTable(options: TableSyncOptions): Promise<TableSyncResult> {
+  const started = Date.now();
+  const { replica, source, table } = options;
+  checkSignal(options.signal);
+  let discovered;
+  try {
+    discovered = await source.columns(table);
+  } catch (error) {
+    throw new SourceError(`Cannot read the columns of ${table} from ${source.label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const existing = replica.table(table);
+  if (discovered.length === 0) return dropMissing(options, existing !== undefined, started);
+  if (!discovered.some((c) => c.name.toLowerCase() === ROW_KEY.toLowerCase())) {
+    throw new SourceError(`Table ${table} in ${source.label} has no cbMarq column, so it cannot be copied by key.`);
+  }
+  const columns = copiedColumns(discovered);
+  const signature = columnSignature(columns);
+  if (existing !== undefined && !options.full && existing.signature === signature) return updateTable(options, existing, started);
+  const reason: RebuildReason | undefined = existing === undefined ? undefined : options.full ? 'requested' : 'columns-changed';
+  return buildTable(options, columns, signature, existing, reason, started);
+}
+
+function dropMissing(options: TableSyncOptions, existed: boolean, started: number): TableSyncResult {
+  const { replica, table } = options;
+  if (existed || replica.db.prepare('SELECT 1 FROM sbsync_builds WHERE name = ?').get(table)) {
+    replica.db.transaction(() => {
+      replica.db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', table)}; DROP TABLE IF EXISTS ${quoteIdent('sqlite', buildName(table))}`);
+      for (const meta of ['sbsync_tables', 'sbsync_builds']) replica.db.prepare(`DELETE FROM ${meta} WHERE name = ?`).run(table);
+      for (const meta of ['sbsync_buckets', 'sbsync_build_buckets', 'sbsync_tombstones']) replica.db.prepare(`DELETE FROM ${meta} WHERE tbl = ?`).run(table);
+    })();
+  }
+  return result(table, existed ? 'dropped' : 'missing', 0, { inserted: 0, updated: 0, deleted: 0 }, 0, 0, false, started);
+}
+
+function result(
+  table: string,
+  action: TableAction,
+  rowsRead: number,
+  counts: { inserted: number; updated: number; deleted: number },
+  bucketsReread: number,
+  rowCount: number,
+  checksummed: boolean,
+  started: number,
+  reason?: RebuildReason,
+): TableSyncResult {
+  return Object.freeze({
+    table,
+    action,
+    ...(reason === undefined ? {} : { reason }),
+    rowsRead,
+    inserted: counts.inserted,
+    updated: counts.updated,
+    deleted: counts.deleted,
+    bucketsReread,
+    rowCount,
+    checksummed,
+    ms: Date.now() - started,
+  });
+}
+
+const hasModified = (columns: readonly SourceColumn[]): boolean => columns.some((c) => c.name.toLowerCase() === MODIFIED.toLowerCase());
+
+async function buildTable(
+  options: TableSyncOptions,
+  columns: readonly SourceColumn[],
+  signature: string,
+  existing: TableRecord | undefined,
+  reason: RebuildReason | undefined,
+  started: number,
+): Promise<TableSyncResult> {
+  const { replica, source, table, generation } = options;
+  const db = replica.db;
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  let build = db.prepare('SELECT * FROM sbsync_builds WHERE name = ?').get(table) as BuildRow | undefined;
+  const resumed = build !== undefined && build.signature === signature && !options.full;
+  let stats: TableStats;
+  if (!resumed) {
+    stats = await tableStats(source, table, hasModified(columns));
+    const buckets = await sourceBuckets(source, table, columns, stats.lastKey, true, options.signal);
+    db.transaction(() => {
+      db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', buildName(table))}`);
+      db.exec(createTableSql(buildName(table), columns));
+      db.prepare(
+        `INSERT OR REPLACE INTO sbsync_builds (name, columns, signature, epoch, resume_after, watermark, last_key, checksummed, started_at)
+         VALUES (?, ?, ?, ?, -1, ?, ?, 1, ?)`,
+      ).run(table, JSON.stringify(columns), signature, generation, stats.maxModified, stats.lastKey, options.now().toISOString());
+      writeBuckets(db, 'sbsync_build_buckets', table, buckets);
+    })();
+    build = db.prepare('SELECT * FROM sbsync_builds WHERE name = ?').get(table) as BuildRow;
+  } else {
+    stats = { rowCount: 0, lastKey: build!.last_key, maxModified: build!.watermark };
+  }
+  const expected = resumed ? (await tableStats(source, table, false)).rowCount : stats.rowCount;
+  const writer = new TableWriter(db, buildName(table), table, columns, build!.epoch);
+  const sql = chunkAfterSql(source.dialect, table, columns, chunkRows);
+  const saveProgress = db.prepare('UPDATE sbsync_builds SET resume_after = ? WHERE name = ?');
+  let after = build!.resume_after;
+  let copiedBefore = resumed ? (db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', buildName(table))}`).pluck().get() as number) : 0;
+  let rowsRead = 0;
+  for (;;) {
+    checkSignal(options.signal);
+    const rows = await readRows(source, sql, { after: { type: 'int', value: after } }, table, `the chunk after cbMarq ${after}`);
+    if (rows.length === 0) break;
+    db.transaction(() => {
+      for (const row of rows) {
+        const key = keyOf(row, table);
+        if (key <= after) throw new SourceError(`${table}: rows came back out of key order from ${source.label}.`);
+        writer.add(row, key);
+        after = key;
+      }
+      saveProgress.run(after, table);
+    })();
+    rowsRead += rows.length;
+    options.onProgress?.(copiedBefore + rowsRead, Math.max(expected, copiedBefore + rowsRead));
+    if (rows.length < chunkRows) break;
+  }
+  checkSignal(options.signal);
+  const rowCount = swapIn(options, columns, signature, build!, existing);
+  const action: TableAction = resumed ? 'resumed' : existing === undefined ? 'created' : 'rebuilt';
+  return result(table, action, rowsRead, { inserted: writer.inserted, updated: 0, deleted: 0 }, 0, rowCount, true, started, reason);
+}
+
+/** Replaces the table by its finished copy, with its indexes and bookkeeping, in one transaction. */
+function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], signature: string, build: BuildRow, existing: TableRecord | undefined): number {
+  const { replica, table } = options;
+  const db = replica.db;
+  let rowCount = 0;
+  db.transaction(() => {
+    db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', table)}`);
+    db.exec(`ALTER TABLE ${quoteIdent('sqlite', buildName(table))} RENAME TO ${quoteIdent('sqlite', table)}`);
+    for (const statement of createIndexesSql(table, columns)) db.exec(statement);
+    db.prepare('DELETE FROM sbsync_buckets WHERE tbl = ?').run(table);
+    db.prepare('INSERT INTO sbsync_buckets (tbl, bucket, row_count, checksum) SELECT tbl, bucket, row_count, checksum FROM sbsync_build_buckets WHERE tbl = ?').run(table);
+    db.prepare('DELETE FROM sbsync_build_buckets WHERE tbl = ?').run(table);
+    db.prepare('DELETE FROM sbsync_tombstones WHERE tbl = ?').run(table);
+    db.prepare('DELETE FROM sbsync_builds WHERE name = ?').run(table);
+    rowCount = db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', table)}`).pluck().get() as number;
+    const now = options.now().toISOString();
+    replica.putTable({
+      name: table,
+      module: options.module,
+      columns,
+      signature,
+      epoch: build.epoch,
+      watermark: build.watermark,
+      lastKey: build.last_key,
+      rowCount,
+      syncedAt: now,
+      syncMs: null,
+      checksummedAt: build.checksummed === 1 ? now : null,
+      verifiedAt: existing?.verifiedAt ?? null,
+      verifiedEqual: existing?.verifiedEqual ?? null,
+    });
+  })();
+  return rowCount;
+}
+
+async function updateTable(options: TableSyncOptions, record: TableRecord, started: number): Promise<TableSyncResult> {
+  const { replica, source, table, generation } = options;
+  const columns = record.columns;
+  const stamped = hasModified(columns);
+  const stats = await tableStats(source, table, stamped);
+  const writer = new TableWriter(replica.db, table, table, columns, generation);
+  const highestKey = Math.max(stats.lastKey ?? -1, record.lastKey ?? -1);
+  // Read before any row, so that a row changed meanwhile shows as a changed bucket next time (never missed).
+  const checksums = options.checksums ? await sourceBuckets(source, table, columns, highestKey, true, options.signal) : undefined;
+  let rowsRead = 0;
+  let bucketsReread = 0;
+  await replica.transaction(async () => {
+    rowsRead += await mergeChanged(options, record, writer, stamped);
+    const replicaCounts = replicaBucketCounts(replica.db, table);
+    const replicaRows = [...replicaCounts.values()].reduce((s, n) => s + n, 0);
+    let differing: number[] = [];
+    if (checksums) {
+      differing = changedBuckets(checksums, storedBuckets(replica.db, 'sbsync_buckets', table), replicaCounts);
+      writeBuckets(replica.db, 'sbsync_buckets', table, checksums);
+    } else if (replicaRows !== stats.rowCount) {
+      differing = countsDiffer(await sourceBuckets(source, table, columns, highestKey, false, options.signal), replicaCounts);
+    }
+    for (const bucket of differing) {
+      checkSignal(options.signal);
+      rowsRead += await rereadBucket(options, columns, writer, bucket);
+    }
+    bucketsReread = differing.length;
+    const rowCount = replica.db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', table)}`).pluck().get() as number;
+    replica.putTable({
+      ...record,
+      watermark: stats.maxModified ?? record.watermark,
+      lastKey: stats.lastKey ?? record.lastKey,
+      rowCount,
+      syncedAt: options.now().toISOString(),
+      syncMs: Date.now() - started,
+      checksummedAt: options.checksums ? options.now().toISOString() : record.checksummedAt,
+    });
+  });
+  const changed = writer.inserted + writer.updated + writer.deleted > 0;
+  const rowCount = replica.table(table)?.rowCount ?? 0;
+  return result(table, changed ? 'updated' : 'unchanged', rowsRead, writer, bucketsReread, rowCount, options.checksums, started);
+}
+
+/** Merges the rows stamped since the watermark (less the overlap) or above the last key; returns rows read. */
+async function mergeChanged(options: TableSyncOptions, record: TableRecord, writer: TableWriter, stamped: boolean): Promise<number> {
+  const { source, table } = options;
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const lastKey = record.lastKey ?? -1;
+  const byStamp = stamped && record.watermark !== null;
+  const sql = byStamp ? changedAfterSql(source.dialect, table, record.columns, chunkRows) : chunkAfterSql(source.dialect, table, record.columns, chunkRows);
+  const since = byStamp ? minusSeconds(record.watermark!.replace(' ', 'T'), options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) : undefined;
+  let after = byStamp ? -1 : lastKey;
+  let read = 0;
+  for (;;) {
+    checkSignal(options.signal);
+    const params: SqlParams = { after: { type: 'int', value: after } };
+    if (byStamp) {
+      params.since = { type: 'datetime', value: since! };
+      params.lastKey = { type: 'int', value: lastKey };
+    }
+    const rows = await readRows(source, sql, params, table, `the changed rows after cbMarq ${after}`);
+    for (const row of rows) {
+      const key = keyOf(row, table);
+      writer.merge(row, key);
+      after = key;
+    }
+    read += rows.length;
+    options.onProgress?.(read, read);
+    if (rows.length < chunkRows) return read;
+  }
+}
+
+/** Buckets whose checksum or count moved since the last sync, or whose replica count is not the source's. */
+function changedBuckets(now: ReadonlyMap<number, BucketState>, before: ReadonlyMap<number, BucketState>, replicaCounts: ReadonlyMap<number, number>): number[] {
+  const differing = new Set<number>();
+  for (const [bucket, state] of now) {
+    const previous = before.get(bucket);
+    if (previous === undefined || previous.checksum !== state.checksum || previous.rowCount !== state.rowCount) differing.add(bucket);
+    if ((replicaCounts.get(bucket) ?? 0) !== state.rowCount) differing.add(bucket);
+  }
+  for (const bucket of replicaCounts.keys()) if (!now.has(bucket)) differing.add(bucket);
+  return [...differing].sort((a, b) => a - b);
+}
+
+function countsDiffer(now: ReadonlyMap<number, BucketState>, replicaCounts: ReadonlyMap<number, number>): number[] {
+  const differing = new Set<number>();
+  for (const [bucket, state] of now) if ((replicaCounts.get(bucket) ?? 0) !== state.rowCount) differing.add(bucket);
+  for (const bucket of replicaCounts.keys()) if (!now.has(bucket)) differing.add(bucket);
+  return [...differing].sort((a, b) => a - b);
+}
+
+/** Reads one bucket whole and makes the replica's bucket equal to it; returns rows read. */
+async function rereadBucket(options: TableSyncOptions, columns: readonly SourceColumn[], writer: TableWriter, bucket: number): Promise<number> {
+  const { source, table } = options;
+  const after = bucket * BUCKET_KEYS - 1;
+  const upto = after + BUCKET_KEYS;
+  const rows = await readRows(
+    source,
+    rangeRowsSql(source.dialect, table, columns),
+    { after: { type: 'int', value: after }, upto: { type: 'int', value: upto } },
+    table,
+    `keys ${after + 1} to ${upto}`,
+  );
+  const present = new Set<number>();
+  for (const row of rows) {
+    const key = keyOf(row, table);
+    present.add(key);
+    writer.merge(row, key);
+  }
+  for (const key of writer.keysBetween(after, upto)) if (!present.has(key)) writer.delete(key);
+  return rows.length;
+}
