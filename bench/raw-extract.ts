@@ -1,5 +1,5 @@
 /**
- * Raw (Data Manager) extraction benchmark on a SQLite demo company.
+ * Raw (Data Manager) extraction benchmark on a SQLite demo company (from its replica, synced first).
  *
  *   npx tsc -p tsconfig.build.json && node dist/bench/raw-extract.js /tmp/demo-1m.sqlite [options]
  *
@@ -21,10 +21,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { extractTable, type NdjsonBlock } from '../src/extract/raw/extract.js';
 import { RAW_DATASETS } from '../src/extract/raw/tables.js';
-import { openSqliteSource } from '../src/extract/sources/sqlite.js';
+import { openReplicaSource } from '../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../src/extract/source.js';
 import { commitState, loadState } from '../src/extract/state/store.js';
 import { spoolBlocks } from '../src/publish/spool.js';
+import { syncDemoReplica } from './lib/replica.js';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--')) ?? '/tmp/demo-1m.sqlite';
@@ -50,11 +51,14 @@ const sample = (rows: number): void => {
 };
 const mb = (n: number): number => Math.round(n / 1e5) / 10;
 
+// The replica the extraction reads, synced once before the runs (not timed).
+const replica = (await syncDemoReplica(file, join(work, 'data'))).path;
+
 function openSource(): SqlSource {
-  const source = openSqliteSource(file);
+  const source = openReplicaSource(replica);
   // The same source with `file` set (worker path) or without it (the extraction cannot open its own reader).
-  const wrapped: SqlSource = { dialect: source.dialect, label: source.label, query: (s, p) => source.query(s, p), columns: (t) => source.columns(t), close: () => source.close() };
-  return inThread ? wrapped : { ...wrapped, file };
+  const wrapped: SqlSource = { dialect: source.dialect, label: source.label, replica: true, query: (s, p) => source.query(s, p), columns: (t) => source.columns(t), close: () => source.close() };
+  return inThread ? wrapped : { ...wrapped, file: replica };
 }
 
 async function consume(blocks: AsyncIterable<NdjsonBlock>, name: string): Promise<number> {

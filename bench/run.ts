@@ -84,12 +84,18 @@ async function runScale(scale: number, index: number, work: string, pipelineTool
   if (!result.generate) return result;
   log(`scale ${scale}: ${result.generate.counts['F_ECRITUREC'] ?? '?'} ledger lines, ${result.generate.totalRows} rows in ${result.generate.seconds} s`);
 
+  // The replica the views and datasets read (its own data directory: the publications below sync theirs).
+  result.replica = (await attempt('replica sync', () => step('replica', { path: sqlite, dataDirectory: path.join(dir, 'replica-data') }, 60 * 60_000))) as ScaleRun['replica'];
+  if (!result.replica) return result;
+  const replica = result.replica.path;
+  log(`scale ${scale}: replica ${result.replica.rows} rows in ${result.replica.seconds} s`);
+
   // 2. Views.
-  result.views = (await attempt('views', () => step('views', { path: sqlite, asOf: TODAY, runs: VIEW_RUNS }, 30 * 60_000))) as ScaleRun['views'];
+  result.views = (await attempt('views', () => step('views', { path: replica, asOf: TODAY, runs: VIEW_RUNS }, 30 * 60_000))) as ScaleRun['views'];
   if (result.views) log(`scale ${scale}: views median ${result.views.medianSeconds} s`);
 
   // 3. Raw extraction (writes the key set like a full publication; its state directory is thrown away).
-  result.extract = (await attempt('raw extraction', () => step('extract', { path: sqlite, stateDir: path.join(dir, 'extract-state') }, 30 * 60_000))) as ScaleRun['extract'];
+  result.extract = (await attempt('raw extraction', () => step('extract', { path: replica, stateDir: path.join(dir, 'extract-state') }, 30 * 60_000))) as ScaleRun['extract'];
   rmSync(path.join(dir, 'extract-state'), { recursive: true, force: true });
   if (result.extract) log(`scale ${scale}: extraction ${result.extract.rows} rows in ${result.extract.seconds} s`);
 
@@ -121,6 +127,7 @@ async function runScale(scale: number, index: number, work: string, pipelineTool
     result.pipelineNotMeasured = run.pipelineNotMeasured;
   }
   rmSync(sqlite, { force: true });
+  rmSync(path.join(dir, 'replica-data'), { recursive: true, force: true });
   return result;
 }
 

@@ -2,8 +2,9 @@
  * One benchmark step in a process of its own, so that each step's peak RSS (`maxRSS`) is its own:
  *
  *   node dist/bench/step.js generate '{"path":"/tmp/x/demo.sqlite","scale":5,"seed":1,"today":"2025-12-20"}'
- *   node dist/bench/step.js views    '{"path":"/tmp/x/demo.sqlite","asOf":"2025-12-20","runs":3}'
- *   node dist/bench/step.js extract  '{"path":"/tmp/x/demo.sqlite","stateDir":"/tmp/x/state"}'
+ *   node dist/bench/step.js replica  '{"path":"/tmp/x/demo.sqlite","dataDirectory":"/tmp/x/data"}'
+ *   node dist/bench/step.js views    '{"path":"/tmp/x/data/replica/BENCH.sqlite","asOf":"2025-12-20","runs":3}'
+ *   node dist/bench/step.js extract  '{"path":"/tmp/x/data/replica/BENCH.sqlite","stateDir":"/tmp/x/state"}'
  *
  * The last stdout line is `BENCH-RESULT {json}`: the step's figures plus `maxRssBytes` and CPU seconds.
  * Started by bench/run.ts; usable by hand to look at one step.
@@ -13,10 +14,11 @@ import { performance } from 'node:perf_hooks';
 import { createDemoDatabase } from '../src/extract/demo/index.js';
 import { extractTable } from '../src/extract/raw/extract.js';
 import { RAW_DATASETS } from '../src/extract/raw/tables.js';
-import { openSqliteSource } from '../src/extract/sources/sqlite.js';
+import { openReplicaSource } from '../src/extract/sources/sqlite.js';
 import { VIEW_IDS } from '../src/extract/views/catalog.js';
 import { computeView, computeViews } from '../src/extract/views/index.js';
 import { RESULT_PREFIX } from './lib/proc.js';
+import { syncDemoReplica } from './lib/replica.js';
 
 interface GenerateArgs {
   path: string;
@@ -24,12 +26,19 @@ interface GenerateArgs {
   seed: number;
   today: string;
 }
+interface ReplicaArgs {
+  /** The demo file. */
+  path: string;
+  dataDirectory: string;
+}
 interface ViewsArgs {
+  /** The replica file. */
   path: string;
   asOf: string;
   runs: number;
 }
 interface ExtractArgs {
+  /** The replica file. */
   path: string;
   /** With a state directory the key set is written while reading, exactly as a full publication does. */
   stateDir?: string;
@@ -45,8 +54,17 @@ async function generate(a: GenerateArgs): Promise<Record<string, unknown>> {
   return { seconds: seconds(wallMs), fileBytes: statSync(a.path).size, counts: r.counts, totalRows };
 }
 
+/** A first sync of the demo's replica (what the views and datasets read). */
+async function replica(a: ReplicaArgs): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const r = await syncDemoReplica(a.path, a.dataDirectory);
+  const wallMs = performance.now() - t0;
+  const rows = r.tables.reduce((n, t) => n + t.rowsRead, 0);
+  return { seconds: seconds(wallMs), path: r.path, fileBytes: r.sizeBytes, rows, rowsPerSecond: Math.round(rows / (wallMs / 1000)) };
+}
+
 async function views(a: ViewsArgs): Promise<Record<string, unknown>> {
-  const source = openSqliteSource(a.path, { readonly: true });
+  const source = openReplicaSource(a.path);
   try {
     const runs: number[] = [];
     let count = 0;
@@ -73,7 +91,7 @@ async function views(a: ViewsArgs): Promise<Record<string, unknown>> {
 }
 
 async function extract(a: ExtractArgs): Promise<Record<string, unknown>> {
-  const source = openSqliteSource(a.path, { readonly: true });
+  const source = openReplicaSource(a.path);
   const tables: { table: string; rows: number; bytes: number; seconds: number }[] = [];
   let rows = 0;
   let bytes = 0;
@@ -106,7 +124,7 @@ async function extract(a: ExtractArgs): Promise<Record<string, unknown>> {
   return { rows, bytes, seconds: wall, rowsPerSecond: Math.round(rows / wall), tables };
 }
 
-const STEPS: Record<string, (args: never) => Promise<Record<string, unknown>>> = { generate, views, extract };
+const STEPS: Record<string, (args: never) => Promise<Record<string, unknown>>> = { generate, replica, views, extract };
 
 const [name, json] = process.argv.slice(2);
 const step = name ? STEPS[name] : undefined;

@@ -5,6 +5,7 @@ import type { PipelineFigures, PublishFigures } from './publish.js';
 export interface ScaleRun {
   scale: number;
   generate?: { seconds: number; fileBytes: number; counts: Record<string, number>; totalRows: number; maxRssBytes: number; cpuSeconds: number };
+  replica?: { seconds: number; path: string; fileBytes: number; rows: number; rowsPerSecond: number; maxRssBytes: number; cpuSeconds: number };
   views?: { views: number; runs: number[]; medianSeconds: number; perView: { id: string; seconds: number }[]; maxRssBytes: number; cpuSeconds: number };
   extract?: {
     rows: number;

@@ -83,7 +83,9 @@ export interface ResolvedConfig {
   companies: ResolvedCompany[];
   users: ResolvedUser[];
   journal: { path: string; retentionDays: number; maxSizeMB: number };
-  /** Working files: incremental state, run locks, upload spool. */
+  /** The local replicas (src/replica/). */
+  replica: { checksums: 'auto' | 'every-sync' | 'daily' };
+  /** Working files: replicas, incremental state, run locks, upload spool. */
   dataDirectory: string;
 }
 
@@ -231,6 +233,7 @@ export function resolveConfig(config: SbsyncConfig, file: string, baseDir: strin
     companies,
     users,
     dataDirectory: path.resolve(baseDir, config.dataDirectory ?? rootDefault<string>('dataDirectory')),
+    replica: { checksums: config.replica?.checksums ?? schemaDefault<'auto' | 'every-sync' | 'daily'>('Replica', 'checksums') },
     journal: {
       path: path.resolve(baseDir, config.journal?.path ?? schemaDefault<string>('Journal', 'path')),
       retentionDays: config.journal?.retentionDays ?? schemaDefault<number>('Journal', 'retentionDays'),

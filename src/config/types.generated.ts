@@ -28,8 +28,9 @@ export interface SbsyncConfig {
    */
   users?: User[];
   journal?: Journal;
+  replica?: Replica;
   /**
-   * Where sbsync keeps its working files: incremental state, locks, upload spool (relative to this file).
+   * Where sbsync keeps its working files: the replica of each company, incremental state, locks, upload spool (relative to this file).
    */
   dataDirectory?: string;
 }
@@ -280,4 +281,13 @@ export interface Journal {
    * A journal file is rotated past this size.
    */
   maxSizeMB?: number;
+}
+/**
+ * The local copy of each company's Sage tables that views and data are computed from (docs/replica.md).
+ */
+export interface Replica {
+  /**
+   * When the source's checksums per range of keys are compared, to catch rows changed without cbModification moving (a tool writing straight to the database): auto (every sync on SQL Server, which computes them; daily for SQLite files, computed here), every-sync, or daily.
+   */
+  checksums?: 'auto' | 'every-sync' | 'daily';
 }

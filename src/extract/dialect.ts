@@ -1,21 +1,24 @@
 /**
- * The one place where SQL Server and SQLite differ. View and export SQL is written once, in the subset
- * both engines share, and asks this module for every expression that would otherwise differ: exact
- * amounts, date text, date arithmetic, TOP/LIMIT and identifier quoting.
+ * The SQL of everything that reads a company's replica (views, consistency checks, Data Manager datasets):
+ * one dialect, SQLite, on the replica's storage conventions (src/replica/schema.ts). View and check SQL asks
+ * this module for every expression that needs care: exact amounts, date text, date arithmetic, row limits.
  *
- * Conventions the expressions guarantee on both engines:
- * - `money()` / `moneySum()` yield decimal text with exactly six decimals (`-12.500000`), never a float;
- * - `datetimeText()` yields wall-clock `YYYY-MM-DDTHH:MM:SS`, `dateText()` `YYYY-MM-DD`;
- * - date arithmetic yields a datetime comparable with stored datetimes and with date/datetime parameters
- *   (the SQLite source binds those as `YYYY-MM-DD HH:MM:SS`, the text format of stored datetimes).
+ * Amounts are INTEGER micro-units (12.5 is stored as 12500000), so `+`, `-`, `ABS`, comparisons between
+ * amounts or with 0, and SUM are exact as they stand (SUM raises an error on overflow rather than round).
+ * What is not:
+ * - an amount leaving SQL must become text: `money()`, `formatExactSum()`, `moneySum()` give exactly six
+ *   decimals (`-12.500000`), never a float;
+ * - a product of two amounts must be `moneyProduct(a, b)`: a bare `a * b` is in millionths of micro-units, and
+ *   SQLite silently turns an integer product beyond 64 bits into a REAL;
+ * - a comparison with a non-zero constant needs the constant in micro-units (none is written today).
+ * Dates: `datetimeText()` yields wall-clock `YYYY-MM-DDTHH:MM:SS`, `dateText()` `YYYY-MM-DD`; date
+ * arithmetic yields the stored text `YYYY-MM-DD HH:MM:SS`, comparable with stored datetimes and with date
+ * parameters (the SQLite source binds those in that format).
  *
- * T-SQL names that are not functions in SQLite (`DATEADD(day, …)` takes a keyword; `ISNULL` is an operator
- * there) cannot be made to parse in SQLite, so view SQL must go through these helpers rather than write
- * them by hand. `registerSqliteFunctions` adds the few user functions the helpers rely on, plus T-SQL-like
- * helpers (`DATEADD('day', n, d)`, `DATEDIFF`, `YEAR`, `MONTH`, `DAY`, `LEN`) for ad-hoc SQL and tests.
+ * `registerSqliteFunctions` adds the user functions the helpers rely on, plus T-SQL-like helpers
+ * (`DATEADD('day', n, d)`, `DATEDIFF`, `YEAR`, `MONTH`, `DAY`, `LEN`) for ad-hoc SQL and tests.
  */
 import type { Database } from 'better-sqlite3';
-import type { Dialect } from './source.js';
 import {
   addMonths,
   civilFromDays,
@@ -23,28 +26,32 @@ import {
   parseWallClock,
   type WallClock,
 } from './sage/calendar.js';
-import { decimalFromMicro, toDecimalText } from './sage/decimal.js';
+import { decimalFromMicro, MICRO_PER_UNIT } from './sage/decimal.js';
 
 export type DateUnit = 'day' | 'month' | 'year';
 
 export interface SqlDialect {
-  readonly name: Dialect;
-  /** A quoted identifier; spaces, accents, quotes and brackets are safe (`[N° Dossier]`, `"N° Dossier"`). */
+  /** A quoted identifier; spaces, accents and quotes are safe (`"N° Dossier"`). */
   quoteIdent(name: string): string;
   /** `alias.column` with the column quoted. */
   column(alias: string, name: string): string;
 
-  /** Per-row exact amount as six-decimal text. */
+  /** Per-row amount (micro-units) as six-decimal text. */
   money(expr: string): string;
   /**
-   * Aggregate: an exact sum in the engine's exact unit (numeric on SQL Server, integer micro-units on
-   * SQLite). Only compare it with 0, test its sign or ORDER BY it; publish it through `formatExactSum`.
+   * Aggregate: the exact sum of amounts, in micro-units. Only compare it with 0 or another sum, test its sign
+   * or ORDER BY it; publish it through `formatExactSum`.
    */
   exactSum(expr: string): string;
   /** Six-decimal text of an `exactSum(…)` expression (NULL stays NULL). */
   formatExactSum(exactSumExpr: string): string;
   /** Aggregate: the exact sum as six-decimal text; NULL when no row was summed, like SUM. */
   moneySum(expr: string): string;
+  /**
+   * `a × b` of two amounts (or an amount and a quantity) in micro-units, rounded half away from zero to six
+   * decimals as SQL Server rounds a numeric product cast to numeric(…,6); NULL when either is NULL.
+   */
+  moneyProduct(a: string, b: string): string;
 
   /** `YYYY-MM-DDTHH:MM:SS` wall-clock text. */
   datetimeText(expr: string): string;
@@ -67,16 +74,14 @@ export interface SqlDialect {
   /** NULL for Sage's placeholder dates (years before 1901), the date otherwise. */
   validDate(expr: string): string;
 
-  /** ISNULL / ifnull: `expr` or `fallback` when NULL. */
+  /** `expr`, or `fallback` when NULL. */
   isNull(expr: string, fallback: string): string;
-  /** String concatenation where NULL counts as '' (CONCAT on both engines). */
+  /** String concatenation where NULL counts as ''. */
   concat(...parts: string[]): string;
-  /** Leading and trailing spaces removed (LTRIM(RTRIM()) works on every SQL Server version). */
+  /** Leading and trailing spaces removed. */
   trim(expr: string): string;
 
-  /** Put right after SELECT: `TOP (n) ` on SQL Server, '' on SQLite. */
-  top(n: number): string;
-  /** Put at the very end of the statement: '' on SQL Server, `LIMIT n` on SQLite. */
+  /** Put at the very end of the statement: `LIMIT n`. */
   limit(n: number): string;
 }
 
@@ -85,59 +90,21 @@ function checkRowCount(n: number): number {
   return n;
 }
 
-const MSSQL_UNITS: Record<DateUnit, string> = { day: 'day', month: 'month', year: 'year' };
-
-export const MSSQL_DIALECT: SqlDialect = Object.freeze({
-  name: 'mssql' as const,
-  quoteIdent: (name: string) => `[${name.replace(/]/g, ']]')}]`,
-  column: (alias: string, name: string) => `${alias}.[${name.replace(/]/g, ']]')}]`,
-
-  money: (expr: string) => `CONVERT(varchar(40), CAST((${expr}) AS numeric(24,6)))`,
-  // Each term is rounded to 6 decimals first, exactly like the SQLite micro-unit sum, so both engines
-  // agree even on products such as DL_PrixRU * DL_Qte; numeric(38,6) leaves room for large totals.
-  exactSum: (expr: string) => `SUM(CAST((${expr}) AS numeric(38,6)))`,
-  formatExactSum: (sum: string) => `CONVERT(varchar(48), CAST((${sum}) AS numeric(38,6)))`,
-  moneySum: (expr: string) => `CONVERT(varchar(48), SUM(CAST((${expr}) AS numeric(38,6))))`,
-
-  datetimeText: (expr: string) => `CONVERT(varchar(19), ${expr}, 126)`,
-  dateText: (expr: string) => `CONVERT(varchar(10), ${expr}, 23)`,
-  dateAdd: (unit: DateUnit, amount: string | number, expr: string) =>
-    `DATEADD(${MSSQL_UNITS[unit]}, ${amount}, ${expr})`,
-  daysBetween: (from: string, to: string) => `DATEDIFF(day, ${from}, ${to})`,
-  monthsBetween: (from: string, to: string) => `DATEDIFF(month, ${from}, ${to})`,
-  monthStart: (expr: string) => `DATEADD(month, DATEDIFF(month, 0, ${expr}), 0)`,
-  yearStart: (expr: string) => `DATEADD(year, DATEDIFF(year, 0, ${expr}), 0)`,
-  year: (expr: string) => `YEAR(${expr})`,
-  month: (expr: string) => `MONTH(${expr})`,
-  ledgerDate: (jmDate = 'JM_Date', ecJour = 'EC_Jour') => `DATEADD(day, ${ecJour} - 1, ${jmDate})`,
-  // An explicit CONVERT, not a bare literal: the comparison must be a datetime one on every server.
-  validDate: (expr: string) => `CASE WHEN ${expr} >= CONVERT(datetime, '19010101', 112) THEN ${expr} END`,
-
-  isNull: (expr: string, fallback: string) => `ISNULL(${expr}, ${fallback})`,
-  concat: (...parts: string[]) => (parts.length === 1 ? `CONCAT(${parts[0]}, '')` : `CONCAT(${parts.join(', ')})`),
-  trim: (expr: string) => `LTRIM(RTRIM(${expr}))`,
-
-  top: (n: number) => `TOP (${checkRowCount(n)}) `,
-  limit: (n: number) => (checkRowCount(n), ''),
-});
-
 const SQLITE_UNITS: Record<DateUnit, string> = { day: 'days', month: 'months', year: 'years' };
 
 /** `strftime` pieces as integers. */
 const sqliteDatePart = (format: string, expr: string): string => `CAST(strftime('${format}', ${expr}) AS INTEGER)`;
 
 export const SQLITE_DIALECT: SqlDialect = Object.freeze({
-  name: 'sqlite' as const,
   // Brackets parse in SQLite too, but cannot escape a `]`; standard double quotes can escape anything.
   quoteIdent: (name: string) => `"${name.replace(/"/g, '""')}"`,
   column: (alias: string, name: string) => `${alias}."${name.replace(/"/g, '""')}"`,
 
-  money: (expr: string) => `sb_decimal6(${expr})`,
-  // Amounts are stored as doubles (see sage/tables.ts): each term is turned into exact integer
-  // micro-units, which SQLite sums in 64-bit integers (overflow raises an error instead of rounding).
-  exactSum: (expr: string) => `SUM(CAST(ROUND((${expr}) * 1000000) AS INTEGER))`,
+  money: (expr: string) => `sb_decimal_micro(${expr})`,
+  exactSum: (expr: string) => `SUM(${expr})`,
   formatExactSum: (sum: string) => `sb_decimal_micro(${sum})`,
-  moneySum: (expr: string) => `sb_decimal_micro(SUM(CAST(ROUND((${expr}) * 1000000) AS INTEGER)))`,
+  moneySum: (expr: string) => `sb_decimal_micro(SUM(${expr}))`,
+  moneyProduct: (a: string, b: string) => `sb_micro_product(${a}, ${b})`,
 
   datetimeText: (expr: string) => `strftime('%Y-%m-%dT%H:%M:%S', ${expr})`,
   dateText: (expr: string) => `date(${expr})`,
@@ -161,12 +128,17 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
   concat: (...parts: string[]) => `concat(${parts.join(', ')})`,
   trim: (expr: string) => `LTRIM(RTRIM(${expr}))`,
 
-  top: (n: number) => (checkRowCount(n), ''),
   limit: (n: number) => `LIMIT ${checkRowCount(n)}`,
 });
 
-export function sqlDialect(name: Dialect): SqlDialect {
-  return name === 'mssql' ? MSSQL_DIALECT : SQLITE_DIALECT;
+/**
+ * Six-decimal text of an integer micro-units column, in plain SQL (no user function: a reader thread's
+ * connection has none, and a JS call per value costs more than SQLite's printf). NULL stays NULL. Integer
+ * division and `%` truncate toward zero, so the units and the fraction of a negative amount are negated
+ * separately (`-(x / 1000000)`, never `abs(x)`, which overflows on the smallest 64-bit integer).
+ */
+export function microText(x: string): string {
+  return `CASE WHEN ${x} >= 0 THEN printf('%d.%06d', ${x} / 1000000, ${x} % 1000000) WHEN ${x} < 0 THEN printf('-%d.%06d', -(${x} / 1000000), -(${x} % 1000000)) END`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -219,27 +191,43 @@ export function sqliteDateDiff(unit: SqliteArg, from: SqliteArg, to: SqliteArg):
   return u === 'year' ? cb.year - ca.year : (cb.year - ca.year) * 12 + cb.month - ca.month;
 }
 
+const INT64_MAX = 9_223_372_036_854_775_807n;
+const INT64_MIN = -9_223_372_036_854_775_808n;
+
+/** Integer micro-units from a user function's argument (BigInt with safeIntegers), or a TypeError. */
+function microArg(value: SqliteArg, fn: string): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  throw new TypeError(`${fn}: expected integer micro-units, got ${JSON.stringify(value)}`);
+}
+
+/** `a × b` of two micro-unit amounts, in micro-units, rounded half away from zero (exact, in BigInt). */
+export function microProduct(a: bigint, b: bigint): bigint {
+  const product = a * b;
+  const magnitude = product < 0n ? -product : product;
+  const rounded = (magnitude + MICRO_PER_UNIT / 2n) / MICRO_PER_UNIT;
+  const result = product < 0n ? -rounded : rounded;
+  if (result > INT64_MAX || result < INT64_MIN) {
+    throw new RangeError(`The product ${decimalFromMicro(a)} × ${decimalFromMicro(b)} is beyond what an amount can hold`);
+  }
+  return result;
+}
+
 /**
- * Gives a better-sqlite3 connection the functions the SQLite dialect emits (`sb_decimal6`,
- * `sb_decimal_micro`) and T-SQL look-alikes for hand-written SQL. Safe to call once per connection.
+ * Gives a better-sqlite3 connection the functions the SQLite dialect emits (`sb_decimal_micro`,
+ * `sb_micro_product`) and T-SQL look-alikes for hand-written SQL. Safe to call once per connection.
  */
 export function registerSqliteFunctions(db: Database): void {
   const deterministic = { deterministic: true } as const;
-  // safeIntegers: integers arrive as BigInt, so 64-bit micro-unit sums are never rounded through a double.
+  // safeIntegers: integers arrive as BigInt, so 64-bit micro-units are never rounded through a double.
   const exact = { deterministic: true, safeIntegers: true } as const;
 
-  db.function('sb_decimal6', exact, (value: SqliteArg) => {
-    if (typeof value === 'object' && value !== null) throw new TypeError('sb_decimal6: a binary value is not an amount');
-    return toDecimalText(value);
-  });
-  db.function('sb_decimal_micro', exact, (value: SqliteArg) => {
-    if (value === null) return null;
-    if (typeof value === 'bigint') return decimalFromMicro(value);
-    if (typeof value === 'number' && Number.isInteger(value)) return decimalFromMicro(BigInt(value));
-    throw new TypeError(`sb_decimal_micro: expected integer micro-units, got ${JSON.stringify(value)}`);
-  });
+  db.function('sb_decimal_micro', exact, (value: SqliteArg) => (value === null ? null : decimalFromMicro(microArg(value, 'sb_decimal_micro'))));
+  db.function('sb_micro_product', exact, (a: SqliteArg, b: SqliteArg) =>
+    a === null || b === null ? null : microProduct(microArg(a, 'sb_micro_product'), microArg(b, 'sb_micro_product')),
+  );
 
-  db.aggregate('sb_bucket_digest', { deterministic: true, varargs: true, safeIntegers: true, start: () => [0, 0, 0], step: digestStep, result: digestResult });
+  db.aggregate('sb_bucket_digest', { deterministic: true, start: () => [0, 0], step: digestStep, result: digestResult });
 
   db.function('DATEADD', deterministic, sqliteDateAdd);
   db.function('DATEDIFF', deterministic, sqliteDateDiff);
@@ -258,29 +246,24 @@ export function registerSqliteFunctions(db: Database): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Bucket checksums of a SQLite source (src/replica/reads.ts bucketsSql): one 64-bit FNV-1a of each row's values
-// (type-tagged, so 1 and '1' differ), summed over the rows modulo 2^64 as two 32-bit halves, so that the order
-// of the rows does not matter. Only ever compared with a checksum the same file gave at an earlier sync.
+// Bucket checksums of a SQLite source (src/replica/reads.ts bucketsSql): two 32-bit hashes of each row's JSON
+// text (so 1 and '1' differ), summed over the rows modulo 2^64, so that the order of the rows does not matter.
+// Only ever compared with a checksum the same file gave at an earlier sync.
 // ---------------------------------------------------------------------------------------------------------
 
-function fnvText(h: number, text: string, salt: number): number {
-  let x = Math.imul(h ^ salt, 16777619);
-  for (let i = 0; i < text.length; i++) x = Math.imul(x ^ text.charCodeAt(i), 16777619);
-  return x;
-}
-
-function digestStep(acc: number[], ...values: SqliteArg[]): number[] {
+/** One row's JSON text (`json_array(…)`, built by SQLite) hashed twice with 32-bit FNV-1a, added to the sums. */
+function digestStep(acc: number[], row: SqliteArg): number[] {
+  const text = typeof row === 'string' ? row : String(row);
   let lo = 0x811c9dc5;
-  let hi = 0x01000193;
-  for (const value of values) {
-    const tagged = value === null ? '\u0000' : Buffer.isBuffer(value) ? `b${value.toString('hex')}` : `${typeof value === 'string' ? 's' : 'n'}${String(value)}`;
-    lo = fnvText(lo, tagged, 0x1f);
-    hi = fnvText(hi, tagged, 0x5bd1e995);
+  let hi = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    lo = Math.imul(lo ^ c, 16777619);
+    hi = Math.imul(hi ^ c, 0x01000193) ^ (hi >>> 15);
   }
   const low = (acc[0] as number) + (lo >>> 0);
   acc[0] = low >>> 0;
   acc[1] = ((acc[1] as number) + (hi >>> 0) + Math.floor(low / 0x100000000)) >>> 0;
-  acc[2] = (acc[2] as number) + 1;
   return acc;
 }
 

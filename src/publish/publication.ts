@@ -1,7 +1,8 @@
 /**
- * A publication run: for each selected company, under its lock — Business Mobile views and Data Manager
- * tables, each extracted → spooled (gzip NDJSON) → uploaded → committed atomically, then the consistency
- * checks of the Sage data (warnings, never failures).
+ * A publication run: for each selected company, under its lock — the company's replica brought level with
+ * its Sage databases first, then, from the replica, Business Mobile views and Data Manager tables, each
+ * extracted → spooled (gzip NDJSON) → uploaded → committed atomically, and the consistency checks of the Sage
+ * data (warnings, never failures).
  * One company failing never stops the others; Data Manager's incremental state advances only after the
  * portal committed; Ctrl-C aborts the open publication and leaves the previous one in place.
  */
@@ -10,9 +11,10 @@ import path from 'node:path';
 import type { ResolvedCompany, ResolvedConfig } from '../config/resolve.js';
 import { publishedViewIds, usesService } from '../config/resolve.js';
 import { ExitCode, InterruptedError, isSbsyncError, UsageError } from '../errors.js';
-import { findView, type ViewGroup } from '../extract/views/catalog.js';
+import type { ViewGroup } from '../extract/views/catalog.js';
 import type { SqlSource } from '../extract/source.js';
-import { openCompanySource, type SageModule } from '../extract/open-source.js';
+import { CompanySources } from '../replica/company-sources.js';
+import type { TableSyncResult } from '../replica/sync-table.js';
 import type { Journal, JournalEvent } from '../journal/index.js';
 import type { Logger } from '../logger.js';
 import type { PortalUser } from '../portal/store.js';
@@ -127,30 +129,6 @@ function servicesOf(company: ResolvedCompany, only: ServiceKey | undefined): Ser
   if (usesService(company, 'businessMobile') && only !== 'data-manager') services.push('business-mobile');
   if (usesService(company, 'dataManager') && only !== 'business-mobile') services.push('data-manager');
   return services;
-}
-
-/** The sources of a company, opened lazily: one database, or separate accounting and commercial ones. */
-class CompanySources {
-  readonly #opened = new Map<string, Promise<SqlSource>>();
-  constructor(
-    private readonly company: ResolvedCompany,
-    private readonly today: string,
-  ) {}
-
-  get(module: SageModule): Promise<SqlSource> {
-    const s = this.company.source;
-    const key = s.type === 'sqlserver' && s.accountingDatabase !== s.commercialDatabase ? module : 'single';
-    let source = this.#opened.get(key);
-    if (!source) {
-      source = openCompanySource(this.company, module, { demoToday: this.today });
-      this.#opened.set(key, source);
-    }
-    return source;
-  }
-
-  async close(): Promise<void> {
-    for (const source of this.#opened.values()) await source.then((s) => s.close(), () => undefined);
-  }
 }
 
 export async function publish(options: PublishRunOptions, deps: PublishDeps): Promise<PublishResult> {
@@ -279,7 +257,7 @@ class CompanyChecks {
   constructor(
     private readonly company: ResolvedCompany,
     private readonly options: PublishRunOptions,
-    private readonly sources: CompanySources,
+    private readonly replica: SqlSource,
     private readonly signal: AbortSignal,
   ) {}
 
@@ -289,7 +267,7 @@ class CompanyChecks {
 
   start(): void {
     if (this.#running) return;
-    this.#running = consistencyWarnings(this.company, this.options, this.sources, this.signal);
+    this.#running = consistencyWarnings(this.company, this.options, this.replica, this.signal);
     this.#running.catch(() => undefined); // observed by warnings() or settled()
   }
 
@@ -298,7 +276,7 @@ class CompanyChecks {
     return this.#running as Promise<ConsistencyWarning[]>;
   }
 
-  /** Resolves once nothing of the checks runs any more (before the sources are closed). */
+  /** Resolves once nothing of the checks runs any more (before the replica is closed). */
   async settled(): Promise<void> {
     await this.#running?.catch(() => undefined);
   }
@@ -325,8 +303,8 @@ async function publishCompany(
     report.error = errorReport(error);
     return report;
   }
-  const sources = new CompanySources(company, options.asOf);
-  const checks = new CompanyChecks(company, options, sources, deps.signal);
+  let replica: SqlSource | undefined;
+  let checks: CompanyChecks | undefined;
   const spoolRoot = path.join(deps.config.dataDirectory, 'spool', journal.runId, company.code);
   try {
     if (lock.tookOverFrom) {
@@ -334,6 +312,8 @@ async function publishCompany(
       await write({ level: 'warning', event: 'lock-taken-over', message: `Took over the lock of a run that died (process ${h.pid}, run ${h.runId}, since ${h.since})` });
     }
     await write({ level: 'info', event: 'company-start', message: `${company.code} (${company.name}): ${services.join(', ')}` });
+    replica = await syncCompanyReplica(company, options, deps, write);
+    checks = new CompanyChecks(company, options, replica, deps.signal);
     // Business Mobile views and a full publication are published whatever changed.
     if (options.full || services.includes('business-mobile')) checks.start();
 
@@ -345,8 +325,8 @@ async function publishCompany(
       try {
         serviceReport =
           service === 'business-mobile'
-            ? await publishViews(company, options, deps, transport, usersPush, sources, spoolDir)
-            : await publishTables(company, options, deps, transport, sources, spoolDir, () => checks.start());
+            ? await publishViews(company, options, deps, transport, usersPush, replica, spoolDir)
+            : await publishTables(company, options, deps, transport, replica, spoolDir, () => checks?.start());
       } catch (error) {
         serviceReport = { service, status: 'failed', datasets: [], durationMs: 0, error: errorReport(deps.signal.aborted ? new InterruptedError('interrupted', { cause: error }) : error) };
       } finally {
@@ -384,8 +364,8 @@ async function publishCompany(
     report.error = errorReport(error);
     progress.done('fail', `${company.code}: ${report.error.message}`);
   } finally {
-    await checks.settled();
-    await sources.close();
+    await checks?.settled();
+    await replica?.close();
     await removeSpool(spoolRoot).catch(() => undefined);
     await lock.release().catch(() => undefined);
     report.durationMs = deps.now().getTime() - started;
@@ -403,17 +383,58 @@ function groupsOf(company: ResolvedCompany, options: PublishRunOptions): ViewGro
   return [...groups];
 }
 
-async function consistencyWarnings(company: ResolvedCompany, options: PublishRunOptions, sources: CompanySources, signal: AbortSignal): Promise<ConsistencyWarning[]> {
+async function consistencyWarnings(company: ResolvedCompany, options: PublishRunOptions, replica: SqlSource, signal: AbortSignal): Promise<ConsistencyWarning[]> {
   const { runConsistencyChecks } = await import('../extract/checks/checks.js');
-  const warnings: ConsistencyWarning[] = [];
   const groups = groupsOf(company, options);
-  const s = company.source;
-  if (s.type === 'sqlserver' && s.accountingDatabase !== s.commercialDatabase) {
-    for (const group of groups) warnings.push(...(await runConsistencyChecks(await sources.get(group), { groups: [group], signal })));
-  } else if (groups.length > 0) {
-    warnings.push(...(await runConsistencyChecks(await sources.get('accounting'), { groups, signal })));
+  return groups.length > 0 ? runConsistencyChecks(replica, { groups, signal }) : [];
+}
+
+// ── Replica ────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Brings the company's replica level with its Sage databases (generating the demo on first use), closes them,
+ * and opens the replica, which everything after reads. The journal gets one line for the sync and one per
+ * table it changed (an unchanged table says nothing, run after run).
+ */
+async function syncCompanyReplica(
+  company: ResolvedCompany,
+  options: PublishRunOptions,
+  deps: PublishDeps,
+  write: (event: Omit<JournalEvent, 'company'>) => Promise<void>,
+): Promise<SqlSource> {
+  const { syncReplica } = await import('../replica/sync.js');
+  const { describeTableSync } = await import('../replica/describe.js');
+  const { openReplicaSource } = await import('../extract/sources/sqlite.js');
+  const sources = new CompanySources(company, options.asOf);
+  const synced: TableSyncResult[] = [];
+  const journalTables = async (): Promise<void> => {
+    for (const r of synced) {
+      if (r.action === 'unchanged' || r.action === 'missing') continue;
+      await write({ level: 'info', event: 'replica-table-synced', table: r.table, message: describeTableSync(r), counts: { rows: r.rowCount, read: r.rowsRead, inserted: r.inserted, updated: r.updated, deleted: r.deleted }, durationMs: r.ms });
+    }
+  };
+  let result;
+  try {
+    result = await syncReplica({
+      company,
+      dataDirectory: deps.config.dataDirectory,
+      openSource: (module) => sources.get(module),
+      now: deps.now,
+      signal: deps.signal,
+      onTableStart: (table) => deps.progress.update(`${company.code} replica: ${table}…`),
+      onProgress: (table, read, expected) => deps.progress.tick(`${company.code} replica: ${table} ${formatCount(read)} / ${formatCount(expected)} rows`),
+      onTable: (r) => synced.push(r),
+    });
+  } finally {
+    await sources.close();
+    await journalTables();
   }
-  return warnings;
+  const read = result.tables.reduce((n, t) => n + t.rowsRead, 0);
+  const changed = result.tables.filter((t) => t.action !== 'unchanged' && t.action !== 'missing').length;
+  const what = `${changed} of ${result.tables.length} tables changed, ${formatCount(read)} rows read`;
+  deps.progress.done('ok', `${company.code} replica synced: ${what}`);
+  await write({ level: 'info', event: 'replica-synced', message: `Replica synced: ${what}`, counts: { rows: read, tables: result.tables.length, changed }, durationMs: result.ms, details: { path: result.path, generation: result.generation } });
+  return openReplicaSource(result.path);
 }
 
 // ── Business Mobile ──────────────────────────────────────────────────────────────────────────────────
@@ -424,7 +445,7 @@ async function publishViews(
   deps: PublishDeps,
   transport: PortalTransport | undefined,
   usersPush: UsersPush,
-  sources: CompanySources,
+  replica: SqlSource,
   spoolDir: string,
 ): Promise<ServiceReport> {
   const { computeView } = await import('../extract/views/index.js');
@@ -437,8 +458,7 @@ async function publishViews(
   for (const id of ids) {
     deps.signal.throwIfAborted();
     deps.progress.update(`${company.code} business-mobile: view ${id}`);
-    const group = findView(id)!.group;
-    const view = await computeView(await sources.get(group), id, { asOf: options.asOf });
+    const view = await computeView(replica, id, { asOf: options.asOf });
     const dataset = await spoolDataset(spoolDir, id, [JSON.stringify(view)], { signal: deps.signal });
     spooled.push({ dataset, meta: { title: view.title, group: view.group, kind: view.kind, asOf: view.asOf, currency: view.currency } });
   }
@@ -485,7 +505,7 @@ async function publishTables(
   options: PublishRunOptions,
   deps: PublishDeps,
   transport: PortalTransport | undefined,
-  sources: CompanySources,
+  replica: SqlSource,
   spoolDir: string,
   /** Called when the service knows it publishes something (every table, or a changed one). */
   onPublishing: () => void,
@@ -508,26 +528,21 @@ async function publishTables(
   let incremental = !options.full && marker !== undefined && (transport ? current?.publicationId === marker.publicationId : true);
 
   const datasets = rawDatasetsOf(groups);
-  // Reader threads per SQLite file, started by the first table read with threads and kept for the others.
-  const pools = new Map<string, InstanceType<typeof RangeReaderPool>>();
-  const readerPool = (source: SqlSource): InstanceType<typeof RangeReaderPool> | undefined => {
-    if (source.dialect !== 'sqlite' || source.file === undefined) return undefined;
-    let pool = pools.get(source.file);
-    if (!pool) pools.set(source.file, (pool = new RangeReaderPool(source.file, DEFAULT_READERS)));
-    return pool;
-  };
+  // Reader threads on the replica file, started by the first table read with threads and kept for the others.
+  let pool: InstanceType<typeof RangeReaderPool> | undefined;
+  const readerPool = (): InstanceType<typeof RangeReaderPool> | undefined =>
+    replica.file === undefined ? undefined : (pool ??= new RangeReaderPool(replica.file, DEFAULT_READERS));
   try {
     const prepare = async (asIncremental: boolean): Promise<Extraction[] | undefined> => {
       const prepared: Extraction[] = [];
       for (const ds of datasets) {
-        const source = await sources.get(ds.group);
         const state = asIncremental ? await loadState(stateDir, ds.table).catch(() => undefined) : undefined;
         if (asIncremental && !state) {
           for (const p of prepared) await p.abort();
           return undefined;
         }
-        const pool = readerPool(source);
-        const extraction = await extractTable(source, ds, state ? { mode: 'incremental', since: state, readerPool: pool } : { mode: 'full', stateDir, readerPool: pool });
+        const readers = readerPool();
+        const extraction = await extractTable(replica, ds, state ? { mode: 'incremental', since: state, readerPool: readers } : { mode: 'full', stateDir, readerPool: readers });
         prepared.push(extraction);
         if (asIncremental && extraction.mode === 'full') {
           // One table cannot be trusted incrementally (its columns changed…): publish everything in full.
@@ -621,7 +636,7 @@ async function publishTables(
     }
     return { service: 'data-manager', status: 'published', mode, publicationId, datasets: reports, durationMs: 0 };
   } finally {
-    for (const pool of pools.values()) await pool.close();
+    await pool?.close();
   }
 }
 

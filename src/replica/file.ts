@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { OperationError } from '../errors.js';
 import type { SourceColumn } from './schema.js';
+import { registerCopyFunctions } from './sqlite-copy.js';
 
 export const REPLICA_FORMAT = 1;
 /** Page size of a new replica: long scans read a quarter of the pages 4 KB pages would need. */
@@ -167,7 +168,9 @@ export class ReplicaFile {
       db.pragma('synchronous = NORMAL');
       db.pragma('cache_size = -16384');
       db.pragma('temp_store = MEMORY');
+      db.pragma('analysis_limit = 1000'); // ANALYZE samples each index instead of reading it whole
       db.exec(META_DDL);
+      registerCopyFunctions(db);
     } catch (error) {
       throw replicaRefused(file, identity.company, 'is not a readable SQLite database (damaged or truncated?)', error);
     }

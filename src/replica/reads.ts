@@ -30,8 +30,13 @@ const NONCOMPARABLE = new Set(['text', 'ntext', 'image', 'xml', 'sql_variant', '
 
 function selectExpression(dialect: Dialect, column: SourceColumn): string {
   const name = quoteIdent(dialect, column.name);
-  // The SQL Server source refuses a decimal result column (tedious would round it through a double).
-  if (dialect === 'mssql' && column.kind === 'decimal') return `CAST(${name} AS varchar(48)) AS ${name}`;
+  if (dialect === 'mssql' && column.kind === 'decimal') {
+    // The SQL Server source refuses a decimal result column (tedious would round it through a double). Text
+    // keeps every digit: numeric as it is (a scale beyond six is then refused by the replica, not rounded);
+    // money with its four decimals (style 2), as CAST would keep only two.
+    const money = column.sourceType === 'money' || column.sourceType === 'smallmoney';
+    return money ? `CONVERT(varchar(48), ${name}, 2) AS ${name}` : `CAST(${name} AS varchar(48)) AS ${name}`;
+  }
   return name;
 }
 
@@ -101,10 +106,21 @@ export function bucketsSql(dialect: Dialect, table: string, columns: readonly So
   const count = dialect === 'mssql' ? 'COUNT_BIG(*)' : 'count(*)';
   let checksum = '';
   if (withChecksum) {
-    const list = checksummedColumns(columns)
-      .map((c) => quoteIdent(dialect, c.name))
-      .join(', ');
-    checksum = dialect === 'mssql' ? `, CHECKSUM_AGG(BINARY_CHECKSUM(${list})) AS checksum` : `, sb_bucket_digest(${list}) AS checksum`;
+    const summed = checksummedColumns(columns);
+    if (dialect === 'mssql') {
+      // CHECKSUM_AGG is an XOR: two rows swapping equal-width values (amounts) cancel out. The sum of the same
+      // row checksums does not, so both are kept (one text `xor:sum`).
+      const row = `BINARY_CHECKSUM(${summed.map((c) => quoteIdent(dialect, c.name)).join(', ')})`;
+      checksum = `, CHECKSUM_AGG(${row}) AS checksum, SUM(CAST(${row} AS bigint)) AS checksum_sum`;
+    } else {
+      // SQLite builds each row's JSON text in C; the aggregate only hashes one string per row (a blob, which
+      // JSON cannot hold, as its hex text).
+      const values = summed.map((c) => {
+        const x = quoteIdent(dialect, c.name);
+        return c.kind === 'guid' || c.kind === 'text' ? `CASE WHEN typeof(${x}) = 'blob' THEN hex(${x}) ELSE ${x} END` : x;
+      });
+      checksum = `, sb_bucket_digest(json_array(${values.join(', ')})) AS checksum`;
+    }
   }
   return `SELECT ${bucket} AS bucket, ${count} AS row_count${checksum} FROM ${quoteIdent(dialect, table)} WHERE ${key} > @after AND ${key} <= @upto GROUP BY ${bucket} ORDER BY ${bucket}`;
 }

@@ -19,6 +19,7 @@ import { minusSeconds } from '../extract/raw/extract.js';
 import type { SqlParams, SqlSource } from '../extract/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
 import { BUCKET_KEYS, changedAfterSql, chunkAfterSql, MODIFIED, quoteIdent, rangeRowsSql, ROW_KEY } from './reads.js';
+import { copyChunkSql, withAttachedSource } from './sqlite-copy.js';
 import { columnSignature, copiedColumns, createIndexesSql, createTableSql, type SourceColumn } from './schema.js';
 import {
   type BucketState,
@@ -57,6 +58,8 @@ export interface TableSyncOptions {
   readonly signal?: AbortSignal;
   /** Rows read so far and the rows expected, after each chunk. */
   readonly onProgress?: (read: number, expected: number) => void;
+  /** SQLite sources: copy with SQLite itself (default) rather than through the source port. */
+  readonly fastCopy?: boolean;
 }
 
 export interface TableSyncResult {
@@ -179,12 +182,36 @@ async function buildTable(
     stats = { rowCount: 0, lastKey: build!.last_key, maxModified: build!.watermark };
   }
   const expected = resumed ? (await tableStats(source, table, false)).rowCount : stats.rowCount;
-  const writer = new TableWriter(db, buildName(table), table, columns, build!.epoch);
-  const sql = chunkAfterSql(source.dialect, table, columns, chunkRows);
+  const copiedBefore = resumed ? (db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', buildName(table))}`).pluck().get() as number) : 0;
+  const copy = { columns, epoch: build!.epoch, after: build!.resume_after, copiedBefore, expected };
+  const copied = source.dialect === 'sqlite' && source.file !== undefined && options.fastCopy !== false
+    ? await copyWithSqlite(options, copy, source.file)
+    : await copyThroughSource(options, copy);
+  checkSignal(options.signal);
+  const rowCount = swapIn(options, columns, signature, build!, existing);
+  const action: TableAction = resumed ? 'resumed' : existing === undefined ? 'created' : 'rebuilt';
+  return result(table, action, copied, { inserted: copied, updated: 0, deleted: 0 }, 0, rowCount, true, started, reason);
+}
+
+interface CopyState {
+  readonly columns: readonly SourceColumn[];
+  readonly epoch: number;
+  /** The last key copied before this run (-1 for none). */
+  readonly after: number;
+  readonly copiedBefore: number;
+  readonly expected: number;
+}
+
+/** Copies the rest of the table into its building copy through the source port; returns rows copied. */
+async function copyThroughSource(options: TableSyncOptions, copy: CopyState): Promise<number> {
+  const { replica, source, table } = options;
+  const db = replica.db;
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const writer = new TableWriter(db, buildName(table), table, copy.columns, copy.epoch);
+  const sql = chunkAfterSql(source.dialect, table, copy.columns, chunkRows);
   const saveProgress = db.prepare('UPDATE sbsync_builds SET resume_after = ? WHERE name = ?');
-  let after = build!.resume_after;
-  let copiedBefore = resumed ? (db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', buildName(table))}`).pluck().get() as number) : 0;
-  let rowsRead = 0;
+  let after = copy.after;
+  let copied = 0;
   for (;;) {
     checkSignal(options.signal);
     const rows = await readRows(source, sql, { after: { type: 'int', value: after } }, table, `the chunk after cbMarq ${after}`);
@@ -198,14 +225,46 @@ async function buildTable(
       }
       saveProgress.run(after, table);
     })();
-    rowsRead += rows.length;
-    options.onProgress?.(copiedBefore + rowsRead, Math.max(expected, copiedBefore + rowsRead));
+    copied += rows.length;
+    options.onProgress?.(copy.copiedBefore + copied, Math.max(copy.expected, copy.copiedBefore + copied));
     if (rows.length < chunkRows) break;
   }
-  checkSignal(options.signal);
-  const rowCount = swapIn(options, columns, signature, build!, existing);
-  const action: TableAction = resumed ? 'resumed' : existing === undefined ? 'created' : 'rebuilt';
-  return result(table, action, rowsRead, { inserted: writer.inserted, updated: 0, deleted: 0 }, 0, rowCount, true, started, reason);
+  return copied;
+}
+
+/** Rows per chunk of a SQLite-to-SQLite copy: larger, since no row crosses into JS. */
+const SQLITE_COPY_ROWS = 20_000;
+
+/** The same copy done by SQLite with the source file attached (sqlite-copy.ts); returns rows copied. */
+async function copyWithSqlite(options: TableSyncOptions, copy: CopyState, file: string): Promise<number> {
+  const { replica, table } = options;
+  const db = replica.db;
+  const chunkRows = options.chunkRows ?? SQLITE_COPY_ROWS;
+  const target = buildName(table);
+  const lastKey = db.prepare(`SELECT max(${quoteIdent('sqlite', ROW_KEY)}) FROM ${quoteIdent('sqlite', target)}`).pluck();
+  const saveProgress = db.prepare('UPDATE sbsync_builds SET resume_after = ? WHERE name = ?');
+  let after = copy.after;
+  let copied = 0;
+  await withAttachedSource(db, file, async () => {
+    const insert = db.prepare(copyChunkSql(target, table, copy.columns, chunkRows));
+    for (;;) {
+      checkSignal(options.signal);
+      const added = db.transaction(() => {
+        const n = insert.run({ after, generation: copy.epoch }).changes;
+        if (n > 0) {
+          after = Number(lastKey.get());
+          saveProgress.run(after, table);
+        }
+        return n;
+      })();
+      copied += added;
+      options.onProgress?.(copy.copiedBefore + copied, Math.max(copy.expected, copy.copiedBefore + copied));
+      if (added < chunkRows) break;
+      // Let a Ctrl-C (or a progress redraw) in between two chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  });
+  return copied;
 }
 
 /** Replaces the table by its finished copy, with its indexes and bookkeeping, in one transaction. */
@@ -217,6 +276,9 @@ function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], sig
     db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', table)}`);
     db.exec(`ALTER TABLE ${quoteIdent('sqlite', buildName(table))} RENAME TO ${quoteIdent('sqlite', table)}`);
     for (const statement of createIndexesSql(table, columns)) db.exec(statement);
+    // Planner statistics (a sample of each index, see file.ts): without them SQLite joins document lines to
+    // headers the wrong way round (a sales view took 1.2 s instead of 10 ms on the demo).
+    db.exec(`ANALYZE ${quoteIdent('sqlite', table)}`);
     db.prepare('DELETE FROM sbsync_buckets WHERE tbl = ?').run(table);
     db.prepare('INSERT INTO sbsync_buckets (tbl, bucket, row_count, checksum) SELECT tbl, bucket, row_count, checksum FROM sbsync_build_buckets WHERE tbl = ?').run(table);
     db.prepare('DELETE FROM sbsync_build_buckets WHERE tbl = ?').run(table);

@@ -19,7 +19,9 @@ export type ChecksumPolicy = 'every-sync' | 'daily';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function defaultChecksumPolicy(company: ResolvedCompany): ChecksumPolicy {
+/** The policy a company follows: the config's `replica.checksums`, where `auto` depends on the source. */
+export function checksumPolicy(setting: ChecksumPolicy | 'auto', company: ResolvedCompany): ChecksumPolicy {
+  if (setting !== 'auto') return setting;
   return company.source.type === 'sqlserver' ? 'every-sync' : 'daily';
 }
 
@@ -46,8 +48,11 @@ export interface ReplicaSyncOptions {
   readonly full?: boolean;
   /** Only these tables (default: every table the company's services need). */
   readonly tables?: readonly ReplicaTable[];
-  readonly checksums?: ChecksumPolicy;
+  /** `replica.checksums` of the config (default `auto`). */
+  readonly checksums?: ChecksumPolicy | 'auto';
   readonly chunkRows?: number;
+  /** SQLite sources: first copies done by SQLite itself (default true; false reads through the source port). */
+  readonly fastCopy?: boolean;
   readonly now: () => Date;
   readonly signal?: AbortSignal;
   readonly onTableStart?: (table: string) => void;
@@ -78,7 +83,7 @@ export async function syncReplica(options: ReplicaSyncOptions): Promise<ReplicaS
 
 export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSyncOptions, started = Date.now()): Promise<ReplicaSyncResult> {
   const generation = replica.nextGeneration();
-  const policy = options.checksums ?? defaultChecksumPolicy(options.company);
+  const policy = checksumPolicy(options.checksums ?? 'auto', options.company);
   const tables = options.tables ?? replicaTables(replicaGroups(options.company));
   const results: TableSyncResult[] = [];
   for (const table of tables) {
@@ -93,6 +98,7 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
       checksums: checksumsDue(replica.table(table.name), policy, options.now()),
       ...(options.full ? { full: true } : {}),
       ...(options.chunkRows !== undefined ? { chunkRows: options.chunkRows } : {}),
+      ...(options.fastCopy !== undefined ? { fastCopy: options.fastCopy } : {}),
       now: options.now,
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (read, expected) => options.onProgress?.(table.name, read, expected),

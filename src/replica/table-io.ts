@@ -89,7 +89,8 @@ export async function sourceBuckets(
     const upto = after + span;
     const rows = await readRows(source, sql, { after: { type: 'int', value: after }, upto: { type: 'int', value: upto } }, table, `keys ${after + 1} to ${upto}`);
     for (const row of rows) {
-      const checksum = row.checksum === undefined || row.checksum === null ? null : String(row.checksum);
+      const parts = [row.checksum, row.checksum_sum].filter((v) => v !== undefined && v !== null).map(String);
+      const checksum = parts.length === 0 ? null : parts.join(':');
       buckets.set(asNumber(row.bucket) ?? 0, { rowCount: asNumber(row.row_count) ?? 0, checksum: withChecksum ? checksum : null });
     }
   }

@@ -38,6 +38,7 @@ describe('help', () => {
     [], ['check'], ['publish'], ['unpublish'], ['companies'], ['companies', 'list'], ['companies', 'remove'], ['users'], ['users', 'list'],
     ['users', 'show-connection'], ['users', 'hash-password'], ['views'], ['views', 'list'], ['views', 'show'], ['log'], ['schedule'], ['portal'],
     ['portal', 'serve'], ['demo'], ['demo', 'create'], ['config'], ['config', 'validate'], ['config', 'show'],
+    ['replica'], ['replica', 'sync'], ['replica', 'status'], ['replica', 'verify'], ['replica', 'rebuild'],
   ];
   test.each(commands.map((c) => [c.join(' ') || '(root)', c] as const))('sbsync %s --help', async (_name, args) => {
     const r = await runInProcess([...args, '--help'], { cwd: dir });
@@ -158,7 +159,7 @@ describe('check', () => {
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ schemaVersion: 1, ok: true, ready: true, offline: false });
-    expect(doc.ticks.map((t: { id: string }) => t.id)).toEqual(['config', 'portal', 'portal.dataManager', 'portal.businessMobile', 'database', 'proxy', 'companies', 'users', 'schedule', 'secrets']);
+    expect(doc.ticks.map((t: { id: string }) => t.id)).toEqual(['config', 'portal', 'portal.dataManager', 'portal.businessMobile', 'database', 'proxy', 'companies', 'users', 'schedule', 'secrets', 'replica']);
     expect(doc.probes.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([['source.DEMO', 'ok'], ['portal', 'ok']]);
   });
 

@@ -1,14 +1,12 @@
 /**
- * The consistency checks over SQL Server, through the real mssql/tedious driver and the TDS test server: the
- * T-SQL forms of the merged and rewritten statements give the findings the SQLite path gives.
+ * The consistency checks of a SQL Server company, end to end: its tables copied into a replica through the
+ * real mssql/tedious driver and the TDS test server, then checked there, find what the checks find on the
+ * replica of the same data read from a SQLite file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConsistencyChecks, type CheckGroup, type ConsistencyWarning } from '../../src/extract/checks/index.js';
-import type { SqlSource } from '../../src/extract/source.js';
-import { createMssqlSource } from '../../src/extract/sources/mssql.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { runConsistencyChecks, type CheckGroup } from '../../src/extract/checks/index.js';
+import { serverReplica, sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
-import { testServerOptions } from '../support/tds/fixture.js';
 import { startTdsServer, type TdsTestServer } from '../support/tds/server.js';
 
 const ec = (no: number, extra: Record<string, string | number | null>) => ({
@@ -79,25 +77,18 @@ afterAll(async () => {
   dir?.remove();
 });
 
-/**
- * The test server prints CONVERT(varchar, <numeric(38,6)>) without its trailing zeros (`50`, real SQL Server
- * gives `50.000000`, as the SQLite path does): amounts are compared as numbers.
- */
-const sameAmounts = (warnings: readonly ConsistencyWarning[]): ConsistencyWarning[] =>
-  warnings.map((w) => ({ ...w, message: w.message.replace(/(debit|credit) (-?\d+(?:\.\d+)?)/g, (_, side: string, n: string) => `${side} ${Number(n)}`) }));
-
-describe('consistency checks over SQL Server (TDS test server)', () => {
-  it('find what the SQLite path finds, for every group set and limit', async () => {
-    const mssql = await createMssqlSource(testServerOptions(server, 'SAGE'));
-    const sqlite = openSqliteSource(file);
+describe('consistency checks of a SQL Server company (TDS test server → replica)', () => {
+  it('find what they find on the SQLite copy of the same data, for every group set and limit', async () => {
+    const fromServer = await serverReplica(server, 'SAGE', { dataDirectory: dir.file('server') });
+    const fromFile = await sqliteReplica(file, { dataDirectory: dir.file('file') });
     try {
       for (const groups of [['accounting', 'commercial'], ['accounting'], ['commercial']] as CheckGroup[][]) {
         for (const limit of [100, 1, 0]) {
-          const expected = await runConsistencyChecks(sqlite, { groups, limit, threads: 0 });
-          expect(sameAmounts(await runConsistencyChecks(mssql, { groups, limit })), `${groups.join('+')}, limit ${limit}`).toEqual(sameAmounts(expected));
+          const expected = await runConsistencyChecks(fromFile, { groups, limit, threads: 0 });
+          expect(await runConsistencyChecks(fromServer, { groups, limit, threads: 2 }), `${groups.join('+')}, limit ${limit}`).toEqual(expected);
         }
       }
-      const all = await runConsistencyChecks(mssql, { groups: ['accounting', 'commercial'] });
+      const all = await runConsistencyChecks(fromServer, { groups: ['accounting', 'commercial'] });
       expect(all.map((w) => w.code)).toEqual([
         'ledger-unbalanced-piece', 'ledger-unbalanced-piece', 'ledger-unbalanced-piece', 'ledger-unbalanced-piece',
         'ledger-unknown-account', 'ledger-unknown-third-party',
@@ -107,51 +98,25 @@ describe('consistency checks over SQL Server (TDS test server)', () => {
         'posted-invoice-without-ledger-entries', 'due-date-without-document', 'due-date-without-document',
         'allocation-unknown-payment', 'allocation-unknown-due-date', 'item-unknown-family', 'stock-unknown-item', 'stock-unknown-warehouse',
       ]);
+      // Amounts exactly as SQL Server holds them, six decimals.
       expect(all.slice(0, 4).map((w) => w.message)).toEqual([
-        'Ledger piece AC7 of journal ACH (2024-03) is unbalanced: debit 50, credit 49.999999.',
-        'Ledger piece OD1 of journal VTE (2024-03) is unbalanced: debit 5, credit 0.',
-        'Ledger piece (no number) of journal XXX (2024-03) is unbalanced: debit 0, credit 1.5.',
-        'Ledger piece OD1 of journal XXX (2024-03) is unbalanced: debit 0, credit 5.',
+        'Ledger piece AC7 of journal ACH (2024-03) is unbalanced: debit 50.000000, credit 49.999999.',
+        'Ledger piece OD1 of journal VTE (2024-03) is unbalanced: debit 5.000000, credit 0.000000.',
+        'Ledger piece (no number) of journal XXX (2024-03) is unbalanced: debit 0.000000, credit 1.500000.',
+        'Ledger piece OD1 of journal XXX (2024-03) is unbalanced: debit 0.000000, credit 5.000000.',
       ]);
     } finally {
-      await mssql.close();
-      await sqlite.close();
+      await fromServer.close();
+      await fromFile.close();
     }
   });
 
   it('find nothing in an empty company', async () => {
-    const mssql = await createMssqlSource(testServerOptions(server, 'CLEAN'));
+    const replica = await serverReplica(server, 'CLEAN', { dataDirectory: dir.file('clean') });
     try {
-      expect(await runConsistencyChecks(mssql, { groups: ['accounting', 'commercial'] })).toEqual([]);
+      expect(await runConsistencyChecks(replica, { groups: ['accounting', 'commercial'] })).toEqual([]);
     } finally {
-      await mssql.close();
+      await replica.close();
     }
-  });
-
-  it('send T-SQL only: no SQLite function, LIMIT or reader thread', async () => {
-    const statements: string[] = [];
-    const sqlite = openSqliteSource(file);
-    const recording: SqlSource = {
-      dialect: 'mssql',
-      label: 'recording',
-      file,
-      query(sql: string) {
-        statements.push(sql);
-        return (async function* () {})();
-      },
-      columns: (table: string) => sqlite.columns(table),
-      close: () => Promise.resolve(),
-    };
-    try {
-      expect(await runConsistencyChecks(recording, { groups: ['accounting', 'commercial'], threads: 2 })).toEqual([]);
-    } finally {
-      await sqlite.close();
-    }
-    expect(statements).toHaveLength(14);
-    for (const sql of statements) {
-      expect(sql).not.toMatch(/ifnull|sb_decimal|\bdate\(|\bLIMIT\b|\|\|/i);
-      expect(sql).toMatch(/^SELECT (DISTINCT )?TOP \(100\) |ROW_NUMBER\(\)/);
-    }
-    expect(statements.join('\n')).toContain('CONVERT(varchar(48), SUM(CAST((CASE WHEN e.EC_Sens = 0 THEN e.EC_Montant ELSE 0 END) AS numeric(38,6)))) AS debit');
   });
 });

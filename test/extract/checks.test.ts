@@ -1,12 +1,19 @@
+import { basename } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, runConsistencyChecks, type CheckGroup, type ConsistencyWarning } from '../../src/extract/checks/index.js';
-import { sqlDialect } from '../../src/extract/dialect.js';
+import { SQLITE_DIALECT as d } from '../../src/extract/dialect.js';
 import type { SqlSource } from '../../src/extract/source.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { openReplicaSource, openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { syncSqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type FixtureRows, type TempDir } from '../support/sage-fixture.js';
 
 let dir: TempDir;
+
+/** The replica of a Sage-schema fixture (each file its own company): what the checks read. */
+async function replicaOf(file: string): Promise<string> {
+  return (await syncSqliteReplica(file, { dataDirectory: dir.file('data'), company: basename(file, '.sqlite').toUpperCase() })).path;
+}
 
 const ec = (no: number, extra: Record<string, string | number | null>) => ({
   EC_No: no, JO_Num: 'VTE', JM_Date: '2024-03-01', EC_Jour: 5, EC_Piece: 'P1', CG_Num: '706000', EC_Sens: 1, EC_Montant: '0', ...extra,
@@ -78,8 +85,8 @@ function brokenRows(): FixtureRows {
   };
 }
 
-async function check(path: string, groups: CheckGroup[], limit?: number, threads?: number): Promise<ConsistencyWarning[]> {
-  const source = openSqliteSource(path);
+async function check(replica: string, groups: CheckGroup[], limit?: number, threads?: number): Promise<ConsistencyWarning[]> {
+  const source = openReplicaSource(replica);
   try {
     return await runConsistencyChecks(source, { groups, ...(limit === undefined ? {} : { limit }), ...(threads === undefined ? {} : { threads }) });
   } finally {
@@ -92,7 +99,6 @@ async function check(path: string, groups: CheckGroup[], limit?: number, threads
  * as sbsync ran the checks before they were merged and rewritten.
  */
 async function referenceWarnings(source: SqlSource, groups: readonly CheckGroup[], limit = 100): Promise<ConsistencyWarning[]> {
-  const d = sqlDialect(source.dialect);
   const columns = new Map<string, Set<string>>();
   const has = async (needs: Readonly<Record<string, readonly string[]>>): Promise<boolean> => {
     for (const [table, names] of Object.entries(needs)) {
@@ -108,7 +114,7 @@ async function referenceWarnings(source: SqlSource, groups: readonly CheckGroup[
     const { select, from, orderBy } = c.sql(d);
     let total = 0;
     let listed = 0;
-    for await (const row of source.query(`SELECT ${d.top(limit)}${select}, COUNT(*) OVER () AS sb_total FROM ${from} ORDER BY ${orderBy} ${d.limit(limit)}`)) {
+    for await (const row of source.query(`SELECT ${select}, COUNT(*) OVER () AS sb_total FROM ${from} ORDER BY ${orderBy} ${d.limit(limit)}`)) {
       total = Number(row.sb_total);
       listed++;
       const key: Record<string, string | number> = {};
@@ -123,8 +129,8 @@ async function referenceWarnings(source: SqlSource, groups: readonly CheckGroup[
 }
 
 /** Both forms on one file, for every group set and a few limits, in this thread and on two reader threads. */
-async function expectReferenceFindings(path: string, limits: readonly number[] = [100, 3, 1, 0]): Promise<number> {
-  const source = openSqliteSource(path);
+async function expectReferenceFindings(replica: string, limits: readonly number[] = [100, 3, 1, 0]): Promise<number> {
+  const source = openReplicaSource(replica);
   let compared = 0;
   try {
     for (const groups of [['accounting', 'commercial'], ['accounting'], ['commercial']] as CheckGroup[][]) {
@@ -196,11 +202,13 @@ function messyRows(): FixtureRows {
 }
 
 /**
- * A file outside the Sage schema: every key column nullable and holding NULLs, blank and padded values,
- * duplicated references (no unique index), with or without indexes and F_DOCLIGNE.cbMarq.
+ * A replica of data outside the Sage schema: every key column nullable and holding NULLs, blank and padded
+ * values, duplicated references (no unique index), with or without indexes. Written straight in the
+ * replica's storage (amounts in micro-units), as no Sage database would pass a sync with such keys.
  */
-function looseDatabase(path: string, options: { indexes: boolean; cbMarq: boolean }): string {
+function looseReplica(path: string, options: { indexes: boolean }): string {
   const db = new Database(path);
+  db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '1');`);
   db.exec(`
     CREATE TABLE F_COMPTEG (CG_Num varchar(13));
     CREATE TABLE F_COMPTET (CT_Num varchar(17), CG_NumPrinc varchar(13));
@@ -212,7 +220,7 @@ function looseDatabase(path: string, options: { indexes: boolean; cbMarq: boolea
     CREATE TABLE F_DEPOT (DE_No int);
     CREATE TABLE F_ARTSTOCK (AR_Ref varchar(19), DE_No int);
     CREATE TABLE F_DOCENTETE (DO_Domaine smallint, DO_Type smallint, DO_Piece varchar(13), DO_Tiers varchar(17));
-    CREATE TABLE F_DOCLIGNE (${options.cbMarq ? 'cbMarq INTEGER PRIMARY KEY, ' : ''}DL_No int, DO_Domaine smallint, DO_Type smallint, DO_Piece varchar(13),
+    CREATE TABLE F_DOCLIGNE (cbMarq INTEGER PRIMARY KEY, DL_No int, DO_Domaine smallint, DO_Type smallint, DO_Piece varchar(13),
       CT_Num varchar(17), AR_Ref varchar(19));
     CREATE TABLE F_DOCREGL (DR_No int, DO_Domaine smallint, DO_Type smallint, DO_Piece varchar(13));
     CREATE TABLE F_CREGLEMENT (RG_No int);
@@ -221,15 +229,15 @@ function looseDatabase(path: string, options: { indexes: boolean; cbMarq: boolea
     INSERT INTO F_COMPTET VALUES ('C1', '411000'), ('C1', '411000'), ('C2', NULL), ('C3', ' '), (NULL, 'X'), ('', '411000'), ('c1', 'zz');
     INSERT INTO F_JOURNAUX VALUES ('VTE'), (NULL), ('');
     INSERT INTO F_ECRITUREC VALUES
-      (1, 'VTE', '2024-01-01 00:00:00', 'P1', 'F1', '411000', 'C1', 0, 10), (2, 'VTE', '2024-01-01 00:00:00', 'P1', 'F1', '706000', NULL, 1, 10),
-      (3, 'VTE', '2024-01-01 00:00:00', NULL, NULL, '411000', 'C9', 0, 5), (4, 'VTE', '2024-01-01 00:00:00', NULL, NULL, NULL, '', 1, 4),
-      (5, NULL, '2024-02-01 00:00:00', 'P2', 'F2', '', '  ', 0, 1), (6, NULL, '2024-02-01 00:00:00', 'P2', NULL, '999', 'c1', 1, 1),
+      (1, 'VTE', '2024-01-01 00:00:00', 'P1', 'F1', '411000', 'C1', 0, 10000000), (2, 'VTE', '2024-01-01 00:00:00', 'P1', 'F1', '706000', NULL, 1, 10000000),
+      (3, 'VTE', '2024-01-01 00:00:00', NULL, NULL, '411000', 'C9', 0, 5000000), (4, 'VTE', '2024-01-01 00:00:00', NULL, NULL, NULL, '', 1, 4000000),
+      (5, NULL, '2024-02-01 00:00:00', 'P2', 'F2', '', '  ', 0, 1000000), (6, NULL, '2024-02-01 00:00:00', 'P2', NULL, '999', 'c1', 1, 1000000),
       (7, 'ACH', '2024-02-01 00:00:00', 'P3', NULL, '706000', 'C1 ', 0, NULL), (8, 'ACH', '2024-02-01 00:00:00', 'P3', NULL, '706000', NULL, 1, NULL),
-      (9, 'ACH', '2024-02-01 00:00:00', 'P4', NULL, '706000', NULL, NULL, 3), (10, 'ACH', '2024-02-01 00:00:00', 'P4', NULL, '706000', NULL, 0, 3),
-      (11, '', '2024-03-01 00:00:00', 'P5', NULL, '706000', NULL, 0, 0.0000004), (12, '', '2024-03-01 00:00:00', 'P5', NULL, '706000', NULL, 1, 0.0000006),
-      (13, 'VTE', '2024-03-01 00:00:00', 'P6', NULL, '706000', NULL, 0, 1.0000005), (14, 'VTE', '2024-03-01 00:00:00', 'P6', NULL, '706000', NULL, 1, 1.0000005),
+      (9, 'ACH', '2024-02-01 00:00:00', 'P4', NULL, '706000', NULL, NULL, 3000000), (10, 'ACH', '2024-02-01 00:00:00', 'P4', NULL, '706000', NULL, 0, 3000000),
+      (11, '', '2024-03-01 00:00:00', 'P5', NULL, '706000', NULL, 0, 0), (12, '', '2024-03-01 00:00:00', 'P5', NULL, '706000', NULL, 1, 1),
+      (13, 'VTE', '2024-03-01 00:00:00', 'P6', NULL, '706000', NULL, 0, 1000001), (14, 'VTE', '2024-03-01 00:00:00', 'P6', NULL, '706000', NULL, 1, 1000001),
       (15, 'VTE', '2024-03-01 00:00:00', 'P7', NULL, '706000', NULL, 0, NULL), (16, 'VTE', '2024-03-01 00:00:00', 'P7', NULL, '706000', NULL, 0, NULL),
-      (17, 'VTE', '2024-03-01 00:00:00', 'P8', NULL, '706000', NULL, 2, 7), (18, 'VTE', '2024-03-01 00:00:00', 'P8', NULL, '706000', NULL, 0, 7),
+      (17, 'VTE', '2024-03-01 00:00:00', 'P8', NULL, '706000', NULL, 2, 7000000), (18, 'VTE', '2024-03-01 00:00:00', 'P8', NULL, '706000', NULL, 0, 7000000),
       (19, 'VTE', '2024-03-01 00:00:00', 'P9', NULL, '706000', NULL, 1, NULL);
     INSERT INTO F_FAMILLE VALUES ('F'), ('F'), (NULL);
     INSERT INTO F_ARTICLE VALUES ('A1', 'F'), ('A1', 'F'), ('A2', NULL), ('A3', 'G'), (NULL, 'F'), ('A4', '  ');
@@ -261,10 +269,10 @@ function looseDatabase(path: string, options: { indexes: boolean; cbMarq: boolea
 
 let clean: string;
 let broken: string;
-beforeAll(() => {
+beforeAll(async () => {
   dir = createTempDir('sbsync-checks-');
-  clean = createSageFixture(dir.file('clean.sqlite'), cleanRows());
-  broken = createSageFixture(dir.file('broken.sqlite'), brokenRows());
+  clean = await replicaOf(createSageFixture(dir.file('clean.sqlite'), cleanRows()));
+  broken = await replicaOf(createSageFixture(dir.file('broken.sqlite'), brokenRows()));
 });
 afterAll(() => dir.remove());
 
@@ -315,7 +323,7 @@ describe('runConsistencyChecks', () => {
       ...rows,
       F_ECRITUREC: [...rows.F_ECRITUREC!, ...Array.from({ length: 7 }, (_, i) => ec(100 + i, { CG_Num: `999${i}`, EC_Piece: `X${i}`, EC_Sens: 0, EC_Montant: '1' }))],
     });
-    const warnings = (await check(path, ['accounting'], 3)).filter((w) => w.code === 'ledger-unknown-account');
+    const warnings = (await check(await replicaOf(path), ['accounting'], 3)).filter((w) => w.code === 'ledger-unknown-account');
     expect(warnings.map((w) => w.key)).toEqual([{ EC_No: 100 }, { EC_No: 101 }, { EC_No: 102 }, {}]);
     expect(warnings[3]).toMatchObject({ omitted: 4, message: '4 more ledger lines on an unknown account not listed (7 in all).' });
   });
@@ -323,7 +331,7 @@ describe('runConsistencyChecks', () => {
   it('finds exactly what the reference statements find, capped alike, on one thread or two', async () => {
     expect(await expectReferenceFindings(broken)).toBeGreaterThan(50);
     expect(await expectReferenceFindings(clean)).toBe(0);
-    const messy = createSageFixture(dir.file('messy.sqlite'), messyRows());
+    const messy = await replicaOf(createSageFixture(dir.file('messy.sqlite'), messyRows()));
     const warnings = await check(messy, ['accounting', 'commercial'], 2);
     // Every check whose statement was rewritten or merged finds more than the limit here: lists 2, sums up the rest.
     const small = ['third-party-unknown-account', 'item-unknown-family', 'stock-unknown-item', 'stock-unknown-warehouse'];
@@ -332,19 +340,19 @@ describe('runConsistencyChecks', () => {
   });
 
   it('matches the reference with NULL keys, blank values and duplicated references outside the Sage schema', async () => {
-    for (const options of [{ indexes: true, cbMarq: true }, { indexes: false, cbMarq: true }, { indexes: true, cbMarq: false }]) {
-      const path = looseDatabase(dir.file(`loose-${options.indexes}-${options.cbMarq}.sqlite`), options);
+    for (const indexes of [true, false]) {
+      const path = looseReplica(dir.file(`loose-${indexes}.sqlite`), { indexes });
       expect(await expectReferenceFindings(path, [100, 2, 0])).toBeGreaterThan(50);
     }
     // What the NULLs give, for the record: a line of no document, a piece without a number, payment (empty)…
-    const warnings = await check(dir.file('loose-true-true.sqlite'), ['accounting', 'commercial']);
+    const warnings = await check(dir.file('loose-true.sqlite'), ['accounting', 'commercial']);
     expect(warnings.filter((w) => w.code === 'document-line-without-header').map((w) => w.key)).toEqual([{ DL_No: 3 }, { DL_No: 4 }, { DL_No: 5 }, { DL_No: 6 }, { DL_No: 10 }, { DL_No: 11 }]);
     expect(warnings.find((w) => w.code === 'ledger-unbalanced-piece')?.message).toBe('Ledger piece (no number) of journal VTE (2024-01) is unbalanced: debit 5.000000, credit 4.000000.');
   });
 
   it('stops between statements when its signal is aborted, on the source or on reader threads', async () => {
     for (const threads of [0, 2]) {
-      const source = openSqliteSource(broken);
+      const source = openReplicaSource(broken);
       const statements: string[] = [];
       const counting: SqlSource = { ...source, dialect: source.dialect, label: source.label, file: source.file, columns: (t) => source.columns(t), close: () => source.close(), query: (sql, p) => (statements.push(sql), source.query(sql, p)) };
       try {
@@ -372,6 +380,17 @@ describe('runConsistencyChecks', () => {
     const tables = ['P_DOSSIER', 'F_COMPTEG', 'F_COMPTET', 'F_JOURNAUX', 'F_ECRITUREC'].map((t) => findSageTable(t)!);
     const rows = cleanRows();
     createSageFixture(path, { F_COMPTEG: rows.F_COMPTEG!, F_COMPTET: rows.F_COMPTET!, F_JOURNAUX: rows.F_JOURNAUX!, F_ECRITUREC: rows.F_ECRITUREC! }, { tables });
-    expect(await check(path, ['accounting', 'commercial'])).toEqual([]);
+    expect(await check(await replicaOf(path), ['accounting', 'commercial'])).toEqual([]);
+  });
+});
+
+describe('the replica', () => {
+  it('is the only source the checks read: a Sage database is refused', async () => {
+    const sage = openSqliteSource(dir.file('broken.sqlite'));
+    try {
+      await expect(runConsistencyChecks(sage, { groups: ['accounting'] })).rejects.toThrow(/reads a company's replica/);
+    } finally {
+      await sage.close();
+    }
   });
 });

@@ -1,13 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MSSQL_DIALECT,
-  registerSqliteFunctions,
-  sqlDialect,
-  SQLITE_DIALECT,
-  sqliteDateAdd,
-  sqliteDateDiff,
-} from '../../src/extract/dialect.js';
+import { microProduct, registerSqliteFunctions, SQLITE_DIALECT, sqliteDateAdd, sqliteDateDiff } from '../../src/extract/dialect.js';
 import { addMonths, civilFromDays, dayOf, daysFromCivil, formatDay, parseWallClock } from '../../src/extract/sage/calendar.js';
 import { decimalFromMicro, decimalToMicro, microFromNumber, toDecimalText } from '../../src/extract/sage/decimal.js';
 
@@ -76,8 +69,8 @@ describe('calendar', () => {
 });
 
 describe('SQLite dialect expressions', () => {
-  it('returns exact six-decimal text for money()', () => {
-    db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 1), (?, 1), (?, 2), (?, 2)').run(0.1, 0.2, -1234567.891234, 12);
+  it('returns exact six-decimal text of micro-units for money()', () => {
+    db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 1), (?, 1), (?, 2), (?, 2)').run(100000, 200000, -1234567891234n, 12000000);
     const rows = db.prepare(`SELECT ${d.money('x')} AS m, typeof(${d.money('x')}) AS t FROM amounts ORDER BY id`).all();
     expect(rows).toEqual([
       { m: '0.100000', t: 'text' },
@@ -86,16 +79,17 @@ describe('SQLite dialect expressions', () => {
       { m: '12.000000', t: 'text' },
     ]);
     expect(value(d.money('NULL'))).toBeNull();
-    expect(value(d.money("'7.5'"))).toBe('7.500000');
+    expect(value(d.money('-50000'))).toBe('-0.050000');
+    // Anything but integer micro-units is a mistake (a bare product that overflowed into a REAL): refused.
+    expect(() => value(d.money('1.5'))).toThrow(/expected integer micro-units/);
+    expect(() => value(d.money("'7.5'"))).toThrow(/expected integer micro-units/);
   });
 
-  it('sums exactly where a float sum drifts', () => {
+  it('sums micro-units exactly, as integers', () => {
     db.exec('DELETE FROM amounts');
     const insert = db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 3)');
-    for (let i = 0; i < 1000; i++) insert.run(0.1);
-    insert.run(-0.01);
-    const floatSum = db.prepare('SELECT SUM(x) FROM amounts').pluck().get() as number;
-    expect(floatSum).not.toBe(99.99); // the float sum is off in the last digits
+    for (let i = 0; i < 1000; i++) insert.run(100000);
+    insert.run(-10000);
     expect(db.prepare(`SELECT ${d.moneySum('x')} FROM amounts`).pluck().get()).toBe('99.990000');
     expect(db.prepare(`SELECT ${d.moneySum('-x')} FROM amounts`).pluck().get()).toBe('-99.990000');
     // exactSum is comparable with 0 and orderable; formatExactSum publishes it
@@ -108,8 +102,23 @@ describe('SQLite dialect expressions', () => {
   it('keeps sums above 2^53 micro-units exact', () => {
     db.exec('DELETE FROM amounts');
     const insert = db.prepare('INSERT INTO amounts (x, grp) VALUES (?, 4)');
-    for (let i = 0; i < 20; i++) insert.run(999999999.999999);
+    for (let i = 0; i < 20; i++) insert.run(999999999999999n);
     expect(db.prepare(`SELECT ${d.moneySum('x')} FROM amounts`).pluck().get()).toBe('19999999999.999980');
+  });
+
+  it('multiplies amounts exactly, rounded half away from zero to six decimals', () => {
+    const product = (a: string | bigint, b: string | bigint) => value(d.money(d.moneyProduct('@a', '@b')), { a, b });
+    expect(product(50000n, 10000000n)).toBe('0.500000'); // 0.05 × 10
+    expect(product(1n, 500000n)).toBe('0.000001'); // 0.0000005 rounds away from zero
+    expect(product(-1n, 500000n)).toBe('-0.000001');
+    expect(product(1n, 499999n)).toBe('0.000000');
+    expect(product(-123456789n, -2000000n)).toBe('246.913578');
+    // 2,000,000 × 3,000,000: 6 × 10^24 in micro × micro, far beyond 64 bits, where `a * b` turns into a REAL.
+    expect(value('typeof(@a * @b)', { a: 2000000000000n, b: 3000000000000n })).toBe('real');
+    expect(product(2000000000000n, 3000000000000n)).toBe('6000000000000.000000');
+    expect(value(d.moneyProduct('NULL', '@b'), { b: 1n })).toBeNull();
+    expect(() => product(9000000000000000000n, 2000000n)).toThrow(/beyond what an amount can hold/);
+    expect(microProduct(-5n, 100000n)).toBe(-1n); // -0.0000005 → -0.000001
   });
 
   it('formats datetimes as wall-clock ISO text', () => {
@@ -152,10 +161,10 @@ describe('SQLite dialect expressions', () => {
     expect(row).toEqual({ 'N° Dossier': 'A', "Secteur d'activité": 'B', 'a "quoted" name': 'C', 'bracket]name': 'D' });
   });
 
-  it('limits rows with LIMIT and no TOP', () => {
+  it('limits rows with LIMIT', () => {
     db.exec('CREATE TABLE seq (n INTEGER)');
     db.exec('INSERT INTO seq VALUES (1), (2), (3)');
-    const rows = db.prepare(`SELECT ${d.top(2)}n FROM seq ORDER BY n ${d.limit(2)}`).pluck().all();
+    const rows = db.prepare(`SELECT n FROM seq ORDER BY n ${d.limit(2)}`).pluck().all();
     expect(rows).toEqual([1, 2]);
     expect(() => d.limit(-1)).toThrow(RangeError);
   });
@@ -182,28 +191,5 @@ describe('T-SQL user functions for SQLite', () => {
     expect(() => value("DATEADD('week', 1, '2024-01-01')")).toThrow(/unsupported unit/);
     expect(sqliteDateAdd('dd', 2n, '2024-01-01 12:00:00')).toBe('2024-01-03 12:00:00');
     expect(sqliteDateDiff('mm', '2024-01-15', '2023-11-30')).toBe(-2);
-  });
-});
-
-describe('SQL Server dialect expressions', () => {
-  const m = MSSQL_DIALECT;
-  it('emits T-SQL', () => {
-    expect(sqlDialect('mssql')).toBe(m);
-    expect(sqlDialect('sqlite')).toBe(d);
-    expect(m.money('EC_Montant')).toBe('CONVERT(varchar(40), CAST((EC_Montant) AS numeric(24,6)))');
-    expect(m.moneySum('x')).toBe('CONVERT(varchar(48), SUM(CAST((x) AS numeric(38,6))))');
-    expect(m.formatExactSum(m.exactSum('x'))).toBe('CONVERT(varchar(48), CAST((SUM(CAST((x) AS numeric(38,6)))) AS numeric(38,6)))');
-    expect(m.datetimeText('DO_Date')).toBe('CONVERT(varchar(19), DO_Date, 126)');
-    expect(m.dateText('DO_Date')).toBe('CONVERT(varchar(10), DO_Date, 23)');
-    expect(m.dateAdd('month', -1, '@asof')).toBe('DATEADD(month, -1, @asof)');
-    expect(m.daysBetween('EC_Echeance', '@asof')).toBe('DATEDIFF(day, EC_Echeance, @asof)');
-    expect(m.monthStart('DO_Date')).toBe('DATEADD(month, DATEDIFF(month, 0, DO_Date), 0)');
-    expect(m.ledgerDate()).toBe('DATEADD(day, EC_Jour - 1, JM_Date)');
-    expect(m.ledgerDate('e.JM_Date', 'e.EC_Jour')).toBe('DATEADD(day, e.EC_Jour - 1, e.JM_Date)');
-    expect(m.quoteIdent('N° Dossier')).toBe('[N° Dossier]');
-    expect(m.quoteIdent('a]b')).toBe('[a]]b]');
-    expect(m.column('c', "Secteur d'activité")).toBe("c.[Secteur d'activité]");
-    expect(m.isNull('x', '0')).toBe('ISNULL(x, 0)');
-    expect(`SELECT ${m.top(10)}x FROM t ORDER BY x ${m.limit(10)}`.trim()).toBe('SELECT TOP (10) x FROM t ORDER BY x');
   });
 });

@@ -1,11 +1,11 @@
-/** Raw extraction and consistency checks on the generated demo company (integration). */
+/** Raw extraction and consistency checks on the replica of the generated demo company (integration). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConsistencyChecks } from '../../src/extract/checks/index.js';
 import { createDemoDatabase, DEMO_INCONSISTENCIES } from '../../src/extract/demo/index.js';
 import { extractTable } from '../../src/extract/raw/extract.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../../src/extract/source.js';
+import { sqliteReplica } from '../support/replica.js';
 import { createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 let dir: TempDir;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   dir = createTempDir('sbsync-raw-demo-');
   const demo = await createDemoDatabase({ path: dir.file('demo.sqlite'), scale: 0.3, today: '2025-10-15' });
   counts = demo.counts;
-  source = openSqliteSource(demo.path);
+  source = await sqliteReplica(demo.path, { dataDirectory: dir.file('data') });
 });
 afterAll(async () => {
   await source.close();

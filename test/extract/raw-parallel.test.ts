@@ -1,5 +1,6 @@
-/** Worker-thread reading of SQLite files: the same lines, keys and state as the in-thread path. */
+/** Worker-thread reading of replica files: the same lines, keys and state as the in-thread path. */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoDatabase } from '../../src/extract/demo/index.js';
@@ -7,19 +8,26 @@ import { extractTable, readerRangeRows, type ExtractOptions } from '../../src/ex
 import { RangeReaderPool, readRangesInParallel } from '../../src/extract/raw/parallel.js';
 import { chunkSql, rangeBlockSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { openReplicaSource } from '../../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../../src/extract/source.js';
 import { discardState } from '../../src/extract/state/store.js';
+import { syncSqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 let dir: TempDir;
 let fixture: string;
 let demo: string;
 
-/** The SQLite source with its file named (the worker path), or hidden (the in-thread path). */
+/** The replica of a Sage-schema file (one company per file): what the extraction reads. */
+async function replicaOf(file: string, tables?: string[]): Promise<string> {
+  const company = basename(file, '.sqlite').toUpperCase();
+  return (await syncSqliteReplica(file, { dataDirectory: dir.file('data'), company, ...(tables ? { tables } : {}) })).path;
+}
+
+/** The replica source with its file named (the worker path), or hidden (the in-thread path). */
 function open(path: string, withFile: boolean): SqlSource {
-  const s = openSqliteSource(path);
-  const wrapped: SqlSource = { dialect: s.dialect, label: s.label, query: (q, p) => s.query(q, p), columns: (t) => s.columns(t), close: () => s.close() };
+  const s = openReplicaSource(path);
+  const wrapped: SqlSource = { dialect: s.dialect, label: s.label, replica: true, query: (q, p) => s.query(q, p), columns: (t) => s.columns(t), close: () => s.close() };
   return withFile ? { ...wrapped, file: path } : wrapped;
 }
 
@@ -79,8 +87,8 @@ const ledgerLines = (count: number) =>
 
 beforeAll(async () => {
   dir = createTempDir('sbsync-raw-parallel-');
-  fixture = createSageFixture(dir.file('fixture.sqlite'), { F_ECRITUREC: ledgerLines(103) });
-  demo = (await createDemoDatabase({ path: dir.file('demo.sqlite'), scale: 0.3, today: '2025-10-15' })).path;
+  fixture = await replicaOf(createSageFixture(dir.file('fixture.sqlite'), { F_ECRITUREC: ledgerLines(103) }), ['F_ECRITUREC']);
+  demo = await replicaOf((await createDemoDatabase({ path: dir.file('demo.sqlite'), scale: 0.3, today: '2025-10-15' })).path);
 });
 afterAll(() => dir.remove());
 
@@ -158,7 +166,7 @@ describe('parallel SQLite reading', () => {
       EC_Montant: `${i}.25`,
       cbModification: `2024-03-01 10:${String(i % 60).padStart(2, '0')}:00`,
     }));
-    const file = createSageFixture(dir.file('long.sqlite'), { F_ECRITUREC: rows });
+    const file = await replicaOf(createSageFixture(dir.file('long.sqlite'), { F_ECRITUREC: rows }), ['F_ECRITUREC']);
     const inThread = await extract(file, 'F_ECRITUREC', false, { mode: 'full', stateDir: dir.file('long-a'), chunkSize: 500 });
     const parallel = await extract(file, 'F_ECRITUREC', true, { mode: 'full', stateDir: dir.file('long-b'), chunkSize: 500, readers: 2 });
     expect(inThread.rows).toBe(600);
@@ -177,7 +185,7 @@ describe('parallel SQLite reading', () => {
     for await (const chunk of readRangesInParallel({
       file: fixture,
       label: fixture,
-      sql: rangeBlockSql(chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }), false),
+      sql: rangeBlockSql(chunkSql('F_ECRITUREC', columns, chunkSize + 1, undefined, { upto: true }), false),
       endSql: rangeEndSql('F_ECRITUREC', 3 * chunkSize),
       params: {},
       chunkSize,
@@ -206,7 +214,7 @@ describe('parallel SQLite reading', () => {
       [97, [6]],
     ];
     for (const [rows, chunkSizes] of cases) {
-      const file = rows === 103 ? fixture : createSageFixture(dir.file(`ledger-${rows}.sqlite`), { F_ECRITUREC: ledgerLines(rows) });
+      const file = rows === 103 ? fixture : await replicaOf(createSageFixture(dir.file(`ledger-${rows}.sqlite`), { F_ECRITUREC: ledgerLines(rows) }), ['F_ECRITUREC']);
       const source = open(file, false);
       const columns = rawColumns(await source.columns('F_ECRITUREC'));
       await source.close();
@@ -215,7 +223,7 @@ describe('parallel SQLite reading', () => {
         for await (const chunk of readRangesInParallel({
           file,
           label: file,
-          sql: rangeBlockSql(chunkSql('sqlite', 'F_ECRITUREC', columns, chunkSize + 1, undefined, undefined, { upto: true }), false),
+          sql: rangeBlockSql(chunkSql('F_ECRITUREC', columns, chunkSize + 1, undefined, { upto: true }), false),
           endSql: rangeEndSql('F_ECRITUREC', chunkSize),
           params: {},
           chunkSize,
@@ -240,9 +248,10 @@ describe('parallel SQLite reading', () => {
   });
 
   it('names a cbMarq that is not an integer, on both paths', async () => {
-    // A SQLite file whose cbMarq is a plain int column (not the rowid), holding a text among 6,000 keys.
+    // A damaged replica whose cbMarq is a plain int column (not the rowid), holding a text among 6,000 keys.
     const file = dir.file('bad-key.sqlite');
     const db = new Database(file);
+    db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '1')`);
     db.exec(`CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), cbMarq int NOT NULL, cbModification datetime)`);
     const insert = db.prepare('INSERT INTO F_ECRITUREC VALUES (?, ?, ?, NULL)');
     db.transaction(() => {

@@ -1,12 +1,14 @@
+import { basename } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTable, minusSeconds, type RawExtraction } from '../../src/extract/raw/extract.js';
 import { changedFilter, chunkSql, rawColumns, sqliteValueJson } from '../../src/extract/raw/sql.js';
 import { findRawDataset, RAW_DATASETS } from '../../src/extract/raw/tables.js';
 import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
-import { toDecimalText } from '../../src/extract/sage/decimal.js';
+import { decimalFromMicro } from '../../src/extract/sage/decimal.js';
 import { findSageTable } from '../../src/extract/sage/tables.js';
 import type { SqlSource } from '../../src/extract/source.js';
+import { sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 let dir: TempDir;
@@ -18,8 +20,9 @@ async function collect(ex: RawExtraction): Promise<string[]> {
   return lines;
 }
 
+/** Runs `fn` on the replica of the Sage-schema file `path` (synced first, one company per file). */
 async function withSource<T>(path: string, fn: (s: SqlSource) => Promise<T>): Promise<T> {
-  const source = openSqliteSource(path);
+  const source = await sqliteReplica(path, { dataDirectory: dir.file('data'), company: basename(path, '.sqlite').toUpperCase() });
   try {
     return await fn(source);
   } finally {
@@ -120,6 +123,21 @@ describe('extractTable (full)', () => {
     });
   });
 
+  it('reads a replica only, and never publishes its generation column', async () => {
+    await withSource(fixture, async (source) => {
+      expect((await source.columns('F_TAXE')).map((c) => c.name)).not.toContain('__sbsync_gen');
+      const ex = await extractTable(source, 'F_TAXE', { mode: 'full' });
+      expect(ex.columns.map((c) => c.name)).not.toContain('__sbsync_gen');
+      await collect(ex);
+    });
+    const sage = openSqliteSource(fixture);
+    try {
+      await expect(extractTable(sage, 'F_TAXE', { mode: 'full' })).rejects.toThrow(/reads a company's replica/);
+    } finally {
+      await sage.close();
+    }
+  });
+
   it('refuses a missing table with a clear error', async () => {
     await withSource(fixture, async (source) => {
       await expect(extractTable(source, 'F_NOPE', { mode: 'full' })).rejects.toThrow(/F_NOPE does not exist/);
@@ -134,26 +152,26 @@ describe('extractTable (full)', () => {
   });
 });
 
-describe('SQLite amount serialisation', () => {
-  it('printf path gives the same exact text as the decimal module for random 6-decimal amounts', () => {
+describe('amount serialisation', () => {
+  it('builds in SQL the six-decimal text of micro-units the decimal module gives, from -2^63 to 2^63 - 1', () => {
     const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, a numeric(24,6))');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, a numeric)');
     const insert = db.prepare('INSERT INTO t (a) VALUES (?)');
-    const expected: string[] = [];
+    const amounts = [0n, 1n, -1n, 50000n, -50000n, 999999n, -999999n, 1000000n, -12500000n, 9223372036854775807n, -9223372036854775808n];
     let seed = 12345;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 20000; i++) {
+      const digits = 1 + Math.floor(rnd() * 18);
+      amounts.push(BigInt(Math.floor(rnd() * 10 ** digits)) * (rnd() < 0.5 ? -1n : 1n));
+    }
     db.transaction(() => {
-      for (let i = 0; i < 20000; i++) {
-        const digits = 1 + Math.floor(rnd() * 15); // up to 15 significant digits, 6 of them decimals
-        const micro = BigInt(Math.floor(rnd() * 10 ** digits)) * (rnd() < 0.5 ? -1n : 1n);
-        const text = toDecimalText(`${micro < 0n ? '-' : ''}${(micro < 0n ? -micro : micro) / 1000000n}.${((micro < 0n ? -micro : micro) % 1000000n).toString().padStart(6, '0')}`) as string;
-        insert.run(Number(text));
-        expected.push(text === '-0.000000' ? '0.000000' : text);
-      }
+      for (const micro of amounts) insert.run(micro);
+      insert.run(null);
     })();
     const [column] = rawColumns([{ name: 'a', type: 'numeric', nullable: true }]);
-    const got = db.prepare(`SELECT ${sqliteValueJson(column!)} AS v FROM t ORDER BY id`).pluck().all() as string[];
-    expect(got).toEqual(expected);
+    const got = db.prepare(`SELECT json_array(${sqliteValueJson(column!)}) AS v FROM t ORDER BY id`).pluck().all() as string[];
+    expect(got).toEqual([...amounts.map((m) => JSON.stringify([decimalFromMicro(m)])), '[null]']);
+    expect(got.slice(0, 9)).toEqual(['["0.000000"]', '["0.000001"]', '["-0.000001"]', '["0.050000"]', '["-0.050000"]', '["0.999999"]', '["-0.999999"]', '["1.000000"]', '["-12.500000"]']);
     db.close();
   });
 });
@@ -181,7 +199,7 @@ describe('SQLite datetime comparisons without affinity', () => {
     expect(values(affinityFree)).toEqual(values(plain));
     expect(values(affinityFree)).toContain('2024-03-01T10:00:00');
 
-    const filter = changedFilter('sqlite', true);
+    const filter = changedFilter(true);
     expect(filter).toContain('+"cbModification" >= @since');
     const plainFilter = filter.replace('+"cbModification"', '"cbModification"');
     // The bound marks are always wall-clock text (`YYYY-MM-DD HH:MM:SS`), never text that reads as a number.
@@ -190,7 +208,7 @@ describe('SQLite datetime comparisons without affinity', () => {
       expect(keys(filter), since).toEqual(keys(plainFilter));
     }
 
-    const rows = chunkSql('sqlite', 't', [], 100, undefined, undefined, { windowFlag: true });
+    const rows = chunkSql('t', [], 100, undefined, { windowFlag: true });
     expect(rows).toContain('+"cbModification" >= @window');
     const flags = (sql: string) => db.prepare(sql).all({ after: -1, window: '2024-03-01 10:00:00', nextKey: 2 }).map((r) => (r as { w: number }).w);
     expect(flags(rows)).toEqual(flags(rows.replace('+"cbModification"', '"cbModification"')));

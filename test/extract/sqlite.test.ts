@@ -3,8 +3,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.js';
 import { SQLITE_DIALECT as d } from '../../src/extract/dialect.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { openReplicaSource, openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import type { Row, SqlSource } from '../../src/extract/source.js';
+import { syncSqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 let dir: TempDir;
@@ -57,8 +58,6 @@ describe('openSqliteSource', () => {
         ledgerDate: '2024-02-29T00:00:00',
       });
       expect(rows.map((r) => r.EC_Montant)).toEqual(['1200.100000', '1000.080000', '200.020000']);
-      const [balance] = await all(source, `SELECT ${d.moneySum("CASE WHEN EC_Sens = 0 THEN EC_Montant ELSE -EC_Montant END")} AS balance FROM F_ECRITUREC`);
-      expect(balance).toEqual({ balance: '0.000000' });
     } finally {
       await source.close();
     }
@@ -184,5 +183,49 @@ describe('openSqliteSource', () => {
     db.exec('CREATE TABLE customers (id INTEGER)');
     db.close();
     expect(() => openSqliteSource(other)).toThrow(/not a Sage 100 one/);
+  });
+});
+
+describe('openReplicaSource', () => {
+  let replica: string;
+  beforeAll(async () => {
+    replica = (await syncSqliteReplica(fixture, { dataDirectory: dir.file('data') })).path;
+  });
+
+  it('reads the micro-units of amounts as six-decimal text, hides the generation column, binds decimals as micro-units', async () => {
+    const source = openReplicaSource(replica);
+    try {
+      expect(source.replica).toBe(true);
+      expect(source.file).toBe(replica);
+      const rows = await all(source, 'SELECT EC_No, EC_Montant, typeof(EC_Montant) AS stored, JM_Date FROM F_ECRITUREC WHERE EC_Montant > @min ORDER BY EC_No', {
+        min: { type: 'decimal', value: '200.019999' },
+      });
+      expect(rows).toEqual([
+        { EC_No: 1, EC_Montant: '1200.100000', stored: 'integer', JM_Date: '2024-02-01T00:00:00' },
+        { EC_No: 2, EC_Montant: '1000.080000', stored: 'integer', JM_Date: '2024-02-01T00:00:00' },
+        { EC_No: 3, EC_Montant: '200.020000', stored: 'integer', JM_Date: '2024-02-01T00:00:00' },
+      ]);
+      const [micro] = await all(source, 'SELECT EC_Montant + 0 AS raw FROM F_ECRITUREC WHERE EC_No = 1');
+      expect(micro).toEqual({ raw: 1200100000 });
+      const [balance] = await all(source, `SELECT ${d.moneySum('CASE WHEN EC_Sens = 0 THEN EC_Montant ELSE -EC_Montant END')} AS balance FROM F_ECRITUREC`);
+      expect(balance).toEqual({ balance: '0.000000' });
+      const columns = (await source.columns('F_ECRITUREC')).map((c) => c.name);
+      expect(columns).toContain('cbMarq');
+      expect(columns).not.toContain('__sbsync_gen');
+      await expect(all(source, "UPDATE F_COMPTET SET CT_Intitule = 'x' RETURNING CT_Num")).rejects.toThrow(/readonly/i);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('is refused by the Sage source (its amounts would read a million times too big), and refuses a Sage file', () => {
+    expect(() => openSqliteSource(replica)).toThrow(/is an sbsync replica, not a Sage database/);
+    expect(() => openReplicaSource(fixture)).toThrow(/is not an sbsync replica/);
+    expect(() => openReplicaSource(dir.file('missing.sqlite'))).toThrow(SourceError);
+    const future = dir.file('future.sqlite');
+    const db = new Database(future);
+    db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '99')`);
+    db.close();
+    expect(() => openReplicaSource(future)).toThrow(/has format 99/);
   });
 });

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractTable, type ExtractOptions, type RawExtractionResult } from '../../src/extract/raw/extract.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import { decodeFingerprints, encodeFingerprints, lineFingerprint } from '../../src/extract/state/fingerprints.js';
 import { KeyFileError, KeyReader, readKeyFile, unionKeys, writeKeyFile } from '../../src/extract/state/keys.js';
 import { commitState, discardState, loadState, resetState } from '../../src/extract/state/store.js';
+import { sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 let dir: TempDir;
@@ -32,8 +32,9 @@ interface Run {
   fullReason: string | undefined;
 }
 
+/** Syncs the replica of the Sage file (as `publish` does), then extracts F_ECRITUREC from it. */
 async function run(options: ExtractOptions | 'auto', overlapSeconds?: number): Promise<Run> {
-  const source = openSqliteSource(db);
+  const source = await sqliteReplica(db, { dataDirectory: dir.file('data'), tables: ['F_ECRITUREC'] });
   try {
     let opts: ExtractOptions;
     if (options === 'auto') {

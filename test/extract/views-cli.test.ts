@@ -111,9 +111,22 @@ describe('sbsync views show', () => {
 
   it('reports a missing SQLite file as a source error (exit 1)', async () => {
     const other = path.join(dir, 'missing.yaml');
-    await writeFile(other, CONFIG.replace(/company\.sqlite/g, 'nowhere.sqlite'));
+    // Its own data directory: a replica refuses to copy another source than its own.
+    await writeFile(other, `${CONFIG.replace(/company\.sqlite/g, 'nowhere.sqlite')}dataDirectory: missing-data\n`);
     const r = await runInProcess(['views', 'show', 'treasury', '--company', 'ACME', '--config', other], { cwd: dir });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('SQLite database not found');
+  });
+
+  it('reads the replica as it stands with --no-sync, and says how to create one that does not exist yet', async () => {
+    const stale = await run(['views', 'show', 'treasury', '--company', 'ACME', '--as-of', '2025-06-15', '--no-sync', '--json']);
+    expect(stale.exitCode).toBe(0);
+    expect(JSON.parse(stale.stdout).view.data.balance.current).toBe('6690.000000');
+    const none = await run(['views', 'show', 'treasury', '--company', 'COMPTA', '--as-of', '2025-06-15', '--no-sync', '--json']);
+    expect(none.exitCode).toBe(1);
+    expect(JSON.parse(none.stdout).error).toMatchObject({
+      message: expect.stringContaining('COMPTA has no replica yet'),
+      hint: 'Create it with `sbsync replica sync --company COMPTA`, or run this command without --no-sync.',
+    });
   });
 });

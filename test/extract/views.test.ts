@@ -5,21 +5,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeView, computeViews } from '../../src/extract/views/index.js';
 import { VIEW_IDS } from '../../src/extract/views/catalog.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../../src/extract/source.js';
+import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
 import { viewsCompany } from '../fixtures/views/company.js';
+import { sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 const AS_OF = '2025-06-15';
 let dir: TempDir;
 let source: SqlSource;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = createTempDir('sbsync-views-');
   const file = createSageFixture(dir.file('company.sqlite'), viewsCompany(), {
     extraColumns: { F_DOCLIGNE: ['"Réf. chantier N°" varchar(35)'], F_ECRITUREC: ['"Code analytique à vérifier" varchar(13)'] },
   });
-  source = openSqliteSource(file);
+  source = await sqliteReplica(file, { dataDirectory: dir.file('data') });
 });
 afterAll(async () => {
   await source.close();
@@ -336,29 +337,14 @@ describe('computeViews', () => {
   });
 });
 
-describe('SQL Server path', () => {
-  it('emits T-SQL only: no SQLite function or LIMIT reaches a SQL Server source', async () => {
-    const statements: string[] = [];
-    const recording: SqlSource = {
-      dialect: 'mssql',
-      label: 'recording',
-      query(sql: string) {
-        statements.push(sql);
-        return (async function* () {})();
-      },
-      columns: () => Promise.resolve([]),
-      close: () => Promise.resolve(),
-    };
-    const results = await computeViews(recording, VIEW_IDS, { asOf: AS_OF });
-    expect(results).toHaveLength(VIEW_IDS.length);
-    expect(statements.length).toBeGreaterThan(20);
-    for (const sql of statements) {
-      expect(sql).not.toMatch(/strftime|julianday|ifnull|sb_decimal|\bdatetime\(|\bdate\(|\bLIMIT\b|\|\|/i);
-      expect(sql).not.toMatch(/SELECT \*/i);
+describe('the replica', () => {
+  it('is the only source views read: a Sage database is refused (its amounts are not micro-units)', async () => {
+    const sage = openSqliteSource(dir.file('company.sqlite'));
+    try {
+      await expect(computeView(sage, 'treasury', { asOf: AS_OF })).rejects.toThrow(/reads a company's replica/);
+    } finally {
+      await sage.close();
     }
-    // Money leaves SQL Server as decimal text, dates through DATEADD on JM_Date/EC_Jour.
-    expect(statements.join('\n')).toContain('CONVERT(varchar(48), CAST((SUM(CAST((');
-    expect(statements.join('\n')).toContain('DATEADD(day, e.EC_Jour - 1, e.JM_Date)');
   });
 });
 
@@ -371,7 +357,7 @@ describe('feature detection', () => {
     const strip = (list: ReadonlyArray<Record<string, unknown>> | undefined) =>
       (list ?? []).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !missing.has(k)))) as never;
     const file = createSageFixture(dir.file('old.sqlite'), { ...rows, F_DOCENTETE: strip(rows.F_DOCENTETE), F_COMPTET: strip(rows.F_COMPTET) }, { tables });
-    const old = openSqliteSource(file);
+    const old = await sqliteReplica(file, { dataDirectory: dir.file('data'), company: 'OLD' });
     try {
       const cards = await computeView(old, 'customer-cards', { asOf: AS_OF });
       const data = cards.data as { cards: Array<{ account: string; lastDocuments: Array<Record<string, unknown>> }> };

@@ -2,6 +2,7 @@
  * `sbsync check` — the seed's publication assistant: a ticklist of every setting publication needs, then
  * live probes (database per company, portal reachability and login) unless --offline.
  */
+import { stat } from 'node:fs/promises';
 import type { CommandDeps } from '../../context.js';
 import { describeChoice } from '../../config/find.js';
 import type { Diagnostic } from '../../config/diagnostics.js';
@@ -47,6 +48,7 @@ export async function runCheck(options: CheckOptions, deps: CommandDeps): Promis
   const ticks: Tick[] = [
     { id: 'config', label: 'Config file', status: warnings > 0 ? 'warning' : 'ok', detail: warnings > 0 ? `valid, ${warnings} warning(s) listed above` : 'valid' },
     ...settingTicks(config, result.plainSecrets),
+    await replicaTick(config),
   ];
   const probes = options.offline ? [] : await runProbes(config, deps);
   const missing = ticks.some((t) => t.status === 'missing');
@@ -122,6 +124,34 @@ function settingTicks(config: ResolvedConfig, plainSecrets: readonly string[]): 
       : { id: 'secrets', label: 'Secrets', status: 'warning', detail: `written in clear: ${plainSecrets.join(', ')}`, fix: 'use ${env:NAME} or ${file:PATH}' },
   );
   return ticks;
+}
+
+/** Below this much free space (or twice the largest replica) a rebuild or a first copy may run out of disk. */
+const LOW_DISK_BYTES = 1024 ** 3;
+
+/** Where each company's replica lives, how big it is, and whether the disk has room for it to grow. */
+async function replicaTick(config: ResolvedConfig): Promise<Tick> {
+  const [{ replicaPath }, { freeBytes }, { formatSize }] = await Promise.all([
+    import('../../replica/file.js'),
+    import('../replica/run.js'),
+    import('../replica/command.js'),
+  ]);
+  const sizes = await Promise.all(
+    config.companies.map(async (c) => {
+      const file = replicaPath(config.dataDirectory, c.code);
+      const bytes = await stat(file).then((st) => st.size, () => undefined);
+      return { code: c.code, file, bytes };
+    }),
+  );
+  const free = await freeBytes(config.dataDirectory);
+  const parts = sizes.map((s) => (s.bytes === undefined ? `${s.code}: not created yet (${s.file})` : `${s.code}: ${s.file} (${formatSize(s.bytes)})`));
+  const largest = Math.max(0, ...sizes.map((s) => s.bytes ?? 0));
+  const needed = Math.max(LOW_DISK_BYTES, 2 * largest);
+  const detail = `${parts.join('; ')}; free space ${free === null ? 'unknown' : formatSize(free)}`;
+  if (free !== null && free < needed) {
+    return { id: 'replica', label: 'Replicas', status: 'warning', detail, fix: `free at least ${formatSize(needed)} on the disk of ${config.dataDirectory} (a rebuild needs the replica's size again), or move dataDirectory` };
+  }
+  return { id: 'replica', label: 'Replicas', status: 'ok', detail };
 }
 
 export function describeSchedule(s: ResolvedConfig['schedule']): string {

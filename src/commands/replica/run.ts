@@ -10,7 +10,7 @@ import { localDate } from '../../time.js';
 import { CompanySources } from '../../replica/company-sources.js';
 import { ReplicaFile, replicaPath, type TableRecord } from '../../replica/file.js';
 import { replicaIdentity, syncOpenReplica, type ReplicaSyncResult } from '../../replica/sync.js';
-import type { TableSyncResult } from '../../replica/sync-table.js';
+import { describeTableSync } from '../../replica/describe.js';
 import { checkReplicaFile, verifyTable, type TableVerification, type VerifyDepth } from '../../replica/verify.js';
 import { openRunJournal } from '../run-journal.js';
 
@@ -32,26 +32,6 @@ export interface ReplicaSyncCommandResult {
 }
 
 const rowsText = (n: number) => n.toLocaleString('fr-FR');
-
-/** One line for the journal and the terminal: what a table's sync did. */
-export function describeTableSync(r: TableSyncResult): string {
-  const secs = (r.ms / 1000).toLocaleString('fr-FR', { maximumFractionDigits: 1 });
-  switch (r.action) {
-    case 'missing':
-      return `${r.table}: absent de la base Sage`;
-    case 'dropped':
-      return `${r.table}: absente de la base Sage, retirée de la réplique`;
-    case 'unchanged':
-      return `${r.table}: inchangée (${rowsText(r.rowCount)} lignes, ${secs} s)`;
-    case 'updated':
-      return `${r.table}: ${rowsText(r.inserted)} ajoutée(s), ${rowsText(r.updated)} modifiée(s), ${rowsText(r.deleted)} supprimée(s) (${secs} s)`;
-    default: {
-      const why = r.reason === 'columns-changed' ? ', colonnes changées' : r.reason === 'requested' ? ', à la demande' : '';
-      const verb = r.action === 'resumed' ? 'copie reprise' : r.action === 'rebuilt' ? 'reconstruite' : 'copiée';
-      return `${r.table}: ${verb}${why}, ${rowsText(r.rowsRead)} lignes lues en ${secs} s`;
-    }
-  }
-}
 
 /** Syncs one company's replica under the company's run lock; journals one line per table. */
 export async function syncCompanyReplica(
@@ -75,6 +55,7 @@ export async function syncCompanyReplica(
         dataDirectory: config.dataDirectory,
         openSource: (module) => sources.get(module),
         ...(options.full ? { full: true } : {}),
+        checksums: config.replica.checksums,
         now: () => deps.clock.now(),
         ...(options.signal ? { signal: options.signal } : {}),
         onTableStart: (table) => progress.update(`${company.code} ${table}…`),

@@ -17,12 +17,13 @@ export const viewsCommand: CommandModule = {
       );
     views
       .command('show')
-      .description('compute one view for one company and print it')
+      .description("compute one view for one company from its replica (synced first) and print it")
       .argument('<view>', 'view id (see `sbsync views list`)')
       .addOption(new Option('--company <code>', 'company code (default: the only company of the config)'))
       .addOption(new Option('--as-of <date>', 'compute as of this date, YYYY-MM-DD (default: today)'))
+      .addOption(new Option('--no-sync', "read the company’s replica as it stands, without syncing it with Sage first"))
       .addHelpText('after', '\nExample:\n  sbsync views show revenue-by-month --company DEMO --as-of 2025-12-31 --json')
-      .action(async (view: string, opts: { company?: string; asOf?: string }, cmd: Command) =>
+      .action(async (view: string, opts: { company?: string; asOf?: string; sync?: boolean }, cmd: Command) =>
         runner.run(cmd, async (deps) => {
           const run = await import('./run.js');
           return run.runViewsShow(run.resolveViewsShowOptions(view, opts), deps);

@@ -1,10 +1,12 @@
-/** `views list`: the catalogue. `views show`: compute one view for one company. */
+/** `views list`: the catalogue. `views show`: compute one view for one company, from its replica. */
+import { access } from 'node:fs/promises';
 import { VIEW_CATALOG, findView, type ViewInfo } from '../../extract/views/catalog.js';
 import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
 import { publishedViewIds, viewGroupsOf } from '../../config/resolve.js';
 import type { CommandDeps } from '../../context.js';
 import { localDate } from '../../time.js';
-import { UsageError } from '../../errors.js';
+import { OperationError, UsageError } from '../../errors.js';
+import { replicaPath } from '../../replica/file.js';
 import { closest } from '../../text.js';
 import type { ViewResult } from '../../extract/views/types.js';
 
@@ -20,6 +22,8 @@ export interface ViewsShowOptions {
   view: string;
   company?: string;
   asOf?: string;
+  /** Sync the company's replica first (the default); false reads it as it stands (`--no-sync`). */
+  sync: boolean;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -32,7 +36,7 @@ function isCalendarDate(text: string): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= last;
 }
 
-export function resolveViewsShowOptions(view: string, raw: { company?: string; asOf?: string }): ViewsShowOptions {
+export function resolveViewsShowOptions(view: string, raw: { company?: string; asOf?: string; sync?: boolean }): ViewsShowOptions {
   if (!VIEW_CATALOG.some((v) => v.id === view)) {
     const suggestion = closest(view, VIEW_CATALOG.map((v) => v.id));
     throw new UsageError(`unknown view "${view}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}`, { hint: 'Run `sbsync views list` for the ids.' });
@@ -40,7 +44,7 @@ export function resolveViewsShowOptions(view: string, raw: { company?: string; a
   if (raw.asOf !== undefined && !isCalendarDate(raw.asOf)) {
     throw new UsageError(`--as-of must be a date YYYY-MM-DD (got "${raw.asOf}")`);
   }
-  return { view, ...(raw.company !== undefined ? { company: raw.company } : {}), ...(raw.asOf !== undefined ? { asOf: raw.asOf } : {}) };
+  return { view, ...(raw.company !== undefined ? { company: raw.company } : {}), ...(raw.asOf !== undefined ? { asOf: raw.asOf } : {}), sync: raw.sync !== false };
 }
 
 export interface ViewsShowResult {
@@ -78,10 +82,19 @@ export async function runViewsShow(options: ViewsShowOptions, deps: CommandDeps)
     });
   }
   const asOf = options.asOf ?? localDate(deps.clock.now());
-  const { openCompanySource } = await import('../../extract/open-source.js');
+  const file = replicaPath(config.dataDirectory, company.code);
+  if (options.sync) {
+    // As `publish` does: the replica level with the Sage databases (the demo generated on first use).
+    const { syncCompanyReplica } = await import('../replica/run.js');
+    await syncCompanyReplica(company, config, deps, { signal: deps.signal });
+  } else if (!(await access(file).then(() => true, () => false))) {
+    throw new OperationError(`${company.code} has no replica yet (${file}): --no-sync has nothing to read.`, {
+      hint: `Create it with \`sbsync replica sync --company ${company.code}\`, or run this command without --no-sync.`,
+    });
+  }
+  const { openReplicaSource } = await import('../../extract/sources/sqlite.js');
   const { computeView } = await import('../../extract/views/index.js');
-  // The demo company is generated on first use, as `publish` does.
-  const source = await openCompanySource(company, info.group === 'commercial' ? 'commercial' : 'accounting', { demoToday: localDate(deps.clock.now()) });
+  const source = openReplicaSource(file);
   try {
     deps.logger.verbose(`computing ${info.id} for ${company.code} as of ${asOf} from ${source.label}`);
     const view = await computeView(source, info.id, { asOf });

@@ -18,9 +18,9 @@
  * the Sage schema. test/extract/checks.test.ts runs both forms against each other.
  */
 import { statSync } from 'node:fs';
-import { sqlDialect, type SqlDialect } from '../dialect.js';
+import { SQLITE_DIALECT, type SqlDialect } from '../dialect.js';
 import { decimalFromMicro } from '../sage/decimal.js';
-import type { Row, SqlSource, SqlValue } from '../source.js';
+import { requireReplica, type Row, type SqlSource, type SqlValue } from '../source.js';
 import { LaneRefusal, readerLane, sourceLane, type Lane } from './lanes.js';
 
 export type CheckGroup = 'accounting' | 'commercial';
@@ -463,7 +463,7 @@ function cappedTask(d: SqlDialect, limit: number, code: string): Task {
   const def = check(code);
   const { select, from, orderBy } = def.fast?.(d) ?? def.sql(d);
   return {
-    sql: `SELECT ${d.top(limit)}${select}, COUNT(*) OVER () AS sb_total FROM ${from} ORDER BY ${orderBy} ${d.limit(limit)}`,
+    sql: `SELECT ${select}, COUNT(*) OVER () AS sb_total FROM ${from} ORDER BY ${orderBy} ${d.limit(limit)}`,
     cost: COSTS[code] ?? 0,
     collect: (rows) => ({ results: [[code, { rows, total: rows.length > 0 ? Number(rows[rows.length - 1]?.sb_total) : 0 }]] }),
   };
@@ -471,32 +471,27 @@ function cappedTask(d: SqlDialect, limit: number, code: string): Task {
 
 /**
  * The unbalanced pieces, and whether any piece is in an unknown journal, in one GROUP BY of the ledger.
- * `SUM(debit) <> SUM(credit)` is the reference's `SUM(±amount) <> 0`: each term is rounded the same way
- * on both sides (ROUND and CAST are odd functions), NULL amounts drop out of both, and a group whose
- * debit or credit sum is NULL has a NULL signed sum too. On SQLite the sums come back in micro-units and
- * are formatted here exactly as `sb_decimal_micro` would, so a reader thread needs no user function.
+ * `SUM(debit) <> SUM(credit)` is the reference's `SUM(±amount) <> 0` (exact integer sums), NULL amounts drop
+ * out of both, and a group whose debit or credit sum is NULL has a NULL signed sum too. The sums come back in
+ * micro-units and are formatted here exactly as `sb_decimal_micro` would, so a reader thread needs no user
+ * function.
  */
 function ledgerPiecesTask(d: SqlDialect, limit: number, journals: boolean): Task {
   const debitTerm = 'CASE WHEN e.EC_Sens = 0 THEN e.EC_Montant ELSE 0 END';
   const creditTerm = 'CASE WHEN e.EC_Sens = 0 THEN 0 ELSE e.EC_Montant END';
   const debit = d.exactSum(debitTerm);
   const credit = d.exactSum(creditTerm);
-  const micro = d.name === 'sqlite';
-  const shown = (term: string): string => (micro ? d.exactSum(term) : d.moneySum(term));
   const unknownJournal = 'NOT EXISTS (SELECT 1 FROM F_JOURNAUX j WHERE j.JO_Num = e.JO_Num)';
-  const sql = `SELECT ${d.top(limit)}g.JO_Num AS JO_Num, g.EC_Piece AS EC_Piece, g.JM_Date AS JM_Date, g.debit AS debit, g.credit AS credit,
+  const sql = `SELECT g.JO_Num AS JO_Num, g.EC_Piece AS EC_Piece, g.JM_Date AS JM_Date, g.debit AS debit, g.credit AS credit,
       g.sb_bad AS sb_bad, SUM(g.sb_bad) OVER () AS sb_total, SUM(g.sb_journal) OVER () AS sb_journal
     FROM (SELECT e.JO_Num AS JO_Num, e.EC_Piece AS EC_Piece, e.JM_Date AS sb_date, ${d.dateText('e.JM_Date')} AS JM_Date,
-        ${shown(debitTerm)} AS debit, ${shown(creditTerm)} AS credit,
+        ${debit} AS debit, ${credit} AS credit,
         CASE WHEN ${debit} <> ${credit} THEN 1 ELSE 0 END AS sb_bad,
         ${journals ? `CASE WHEN ${unknownJournal} THEN 1 ELSE 0 END` : '0'} AS sb_journal
       FROM F_ECRITUREC e GROUP BY e.EC_Piece, e.JO_Num, e.JM_Date
       HAVING ${debit} <> ${credit}${journals ? ` OR ${unknownJournal}` : ''}) g
     ORDER BY g.sb_bad DESC, g.sb_date, g.JO_Num, g.EC_Piece ${d.limit(limit)}`;
-  const amount = (v: SqlValue | undefined): SqlValue => {
-    if (micro && (typeof v === 'number' || typeof v === 'bigint')) return decimalFromMicro(BigInt(v));
-    return v ?? null;
-  };
+  const amount = (v: SqlValue | undefined): SqlValue => (typeof v === 'number' || typeof v === 'bigint' ? decimalFromMicro(BigInt(v)) : (v ?? null));
   return {
     sql,
     cost: 10,
@@ -515,7 +510,7 @@ function ledgerPiecesTask(d: SqlDialect, limit: number, journals: boolean): Task
  * The document lines' unknown third parties and unknown items in one pass: each line flagged per check,
  * then per check its total and its first `limit` lines by DL_No (ROW_NUMBER per flag), in one list. The
  * joins are on the referenced tables' keys; should a key be duplicated there, DISTINCT over the line's
- * cbMarq (unique) folds the repeated line back into one.
+ * cbMarq (unique; every replica table has it) folds the repeated line back into one.
  */
 function documentLinesTask(d: SqlDialect, limit: number): Task {
   const flags = [
@@ -560,7 +555,7 @@ const COSTS: Readonly<Record<string, number>> = {
 };
 
 /** The statements that answer the runnable checks. */
-function plan(d: SqlDialect, limit: number, runnable: ReadonlySet<string>, linesKeyed: boolean): Task[] {
+function plan(d: SqlDialect, limit: number, runnable: ReadonlySet<string>): Task[] {
   const tasks: Task[] = [];
   const done = new Set<string>();
   if (runnable.has('ledger-unbalanced-piece')) {
@@ -569,7 +564,7 @@ function plan(d: SqlDialect, limit: number, runnable: ReadonlySet<string>, lines
     done.add('ledger-unbalanced-piece');
     if (journals) done.add('ledger-unknown-journal');
   }
-  if (linesKeyed && runnable.has('document-line-unknown-third-party') && runnable.has('document-line-unknown-item')) {
+  if (runnable.has('document-line-unknown-third-party') && runnable.has('document-line-unknown-item')) {
     tasks.push(documentLinesTask(d, limit));
     done.add('document-line-unknown-third-party');
     done.add('document-line-unknown-item');
@@ -584,7 +579,7 @@ function plan(d: SqlDialect, limit: number, runnable: ReadonlySet<string>, lines
 const PARALLEL_FILE_BYTES = 64 * 1024 * 1024;
 
 function readerCount(source: SqlSource, threads: number | undefined): number {
-  if (source.dialect !== 'sqlite' || !source.file) return 0;
+  if (!source.file) return 0;
   if (threads !== undefined) return Math.max(0, Math.floor(threads));
   try {
     return statSync(source.file).size >= PARALLEL_FILE_BYTES ? 2 : 0;
@@ -629,16 +624,16 @@ export async function runConsistencyChecks(
   source: SqlSource,
   options: ConsistencyCheckOptions,
 ): Promise<ConsistencyWarning[]> {
+  requireReplica(source, 'The consistency checks');
   const limit = options.limit ?? DEFAULT_WARNING_LIMIT;
-  const d = sqlDialect(source.dialect);
+  const d = SQLITE_DIALECT;
   const cache = new Map<string, Promise<Set<string>>>();
   const runnable = new Set<string>();
   for (const c of CHECKS) {
     if (options.groups.includes(c.group) && (await hasColumns(source, cache, c.needs))) runnable.add(c.code);
   }
   if (runnable.size === 0) return [];
-  const linesKeyed = await hasColumns(source, cache, { F_DOCLIGNE: ['cbMarq'] });
-  const tasks = plan(d, limit, runnable, linesKeyed);
+  const tasks = plan(d, limit, runnable);
 
   const onSource = sourceLane(source);
   const count = Math.min(readerCount(source, options.threads), tasks.length);

@@ -1,5 +1,5 @@
 /**
- * Raw (Data Manager) extraction of one Sage table into typed NDJSON lines.
+ * Raw (Data Manager) extraction of one Sage table, from the company's replica, into typed NDJSON lines.
  *
  *   const ex = await extractTable(source, 'F_ECRITUREC', state ? { mode: 'incremental', since: state } : { mode: 'full', stateDir });
  *   header(ex.columns);                       // the dataset's column metadata, once
@@ -9,7 +9,7 @@
  *   for await (const key of result.deletedKeys()) …
  *   … portal commit …  await commitState(result.pending)   (or discardState on failure)
  *
- * Rows are read in keyset chunks (`WHERE cbMarq > @after ORDER BY cbMarq`, TOP/LIMIT `chunkSize`), each
+ * Rows are read in keyset chunks (`WHERE cbMarq > @after ORDER BY cbMarq LIMIT chunkSize`), each
  * chunk read completely before its lines are handed out, so no statement stays open while the consumer
  * uploads, memory is bounded by one chunk, and the database serialises every row (see raw/sql.ts).
  *
@@ -28,14 +28,14 @@
  * Both kinds of extraction fingerprint the lines of the rows the next run will read again (the new window:
  * `cbModification >= next watermark − overlap`, or `cbMarq > next lastKey`) into the pending state.
  * A full extraction writes the key set while it reads the rows; it reports no deletions because a full
- * publication replaces the whole dataset. On SQLite, when the source names its file, a full extraction of a
- * large table is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
+ * publication replaces the whole dataset. When the source names its file, a full extraction of a large table
+ * is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
  */
 import { constants, copyFileSync, rmSync } from 'node:fs';
 import { OperationError, SourceError } from '../../errors.js';
 import { syncFile } from '../../durable.js';
 import { formatDay, formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
-import type { Row, SqlParams, SqlSource } from '../source.js';
+import { requireReplica, type Row, type SqlParams, type SqlSource } from '../source.js';
 import {
   DEFAULT_OVERLAP_SECONDS,
   cleanStaleFiles,
@@ -64,7 +64,6 @@ import {
   rawColumns,
   ROW_KEY,
   statsSql,
-  type MssqlJsonOptions,
   type RawColumn,
 } from './sql.js';
 import { readRangesInParallel, type BlockChunk, type RangeReaderPool } from './parallel.js';
@@ -226,21 +225,6 @@ async function firstRow(source: SqlSource, sql: string, params?: SqlParams): Pro
   return undefined;
 }
 
-/** SQL Server: STRING_ESCAPE exists from 2016 on; probed once per source. */
-const stringEscapeProbe = new WeakMap<SqlSource, Promise<boolean>>();
-function mssqlOptions(source: SqlSource): Promise<MssqlJsonOptions> {
-  if (source.dialect !== 'mssql') return Promise.resolve({ stringEscape: true });
-  let probe = stringEscapeProbe.get(source);
-  if (!probe) {
-    probe = firstRow(source, `SELECT STRING_ESCAPE(N'"', 'json') AS x`).then(
-      (row) => row?.x === '\\"',
-      () => false,
-    );
-    stringEscapeProbe.set(source, probe);
-  }
-  return probe.then((stringEscape) => ({ stringEscape }));
-}
-
 /** Verifies a committed key file against its manifest (count and SHA-256) without keeping the keys. */
 function keyFileIsIntact(state: TableState): boolean {
   try {
@@ -258,18 +242,11 @@ function keyFileIsIntact(state: TableState): boolean {
 
 /** Streams the current keys of a table in ascending chunks. */
 async function* currentKeyChunks(source: SqlSource, table: string, chunkSize: number): AsyncGenerator<number[]> {
-  const sql = keyChunkSql(source.dialect, table, chunkSize);
+  const sql = keyChunkSql(table, chunkSize);
   let after = -1;
   for (;;) {
-    const params: SqlParams = { after: { type: 'int', value: after } };
-    let keys: number[] = [];
-    if (source.dialect === 'sqlite') {
-      const row = await firstRow(source, sql, params);
-      const n = row ? Number(row.n) : 0;
-      if (n > 0) keys = JSON.parse(String(row?.keys)) as number[];
-    } else {
-      for await (const row of source.query(sql, params)) keys.push(toKey(row.k, table));
-    }
+    const row = await firstRow(source, sql, { after: { type: 'int', value: after } });
+    const keys = row && Number(row.n) > 0 ? (JSON.parse(String(row.keys)) as number[]) : [];
     if (keys.length === 0) return;
     for (let i = 1; i < keys.length; i++) {
       if ((keys[i] as number) <= (keys[i - 1] as number)) {
@@ -293,6 +270,7 @@ export async function extractTable(
   tableOrDataset: string | RawDataset,
   options: ExtractOptions,
 ): Promise<RawExtraction> {
+  requireReplica(source, 'A Data Manager extraction');
   const dataset = typeof tableOrDataset === 'string' ? findRawDataset(tableOrDataset) : tableOrDataset;
   const table = typeof tableOrDataset === 'string' ? (dataset?.table ?? tableOrDataset) : tableOrDataset.table;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -337,7 +315,7 @@ export async function extractTable(
   }
 
   const overlap = options.mode === 'incremental' ? (options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) : 0;
-  const filter = mode === 'incremental' ? changedFilter(source.dialect, hasModified) : undefined;
+  const filter = mode === 'incremental' ? changedFilter(hasModified) : undefined;
   const baseParams: SqlParams = {};
   if (mode === 'incremental' && since) {
     const m = since.manifest;
@@ -346,7 +324,7 @@ export async function extractTable(
     baseParams.since = { type: 'datetime', value: m.watermark === null ? NO_WATERMARK : minusSeconds(m.watermark, overlap) };
   }
 
-  const stats = await firstRow(source, statsSql(source.dialect, table, hasModified, filter), filter ? { ...baseParams } : undefined);
+  const stats = await firstRow(source, statsSql(table, hasModified, filter), filter ? { ...baseParams } : undefined);
   const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
   const startModified = typeof stats?.max_modified === 'string' && stats.max_modified >= '1901' ? stats.max_modified.slice(0, 19) : null;
   const rowCount = Number(stats?.row_count ?? 0);
@@ -357,7 +335,6 @@ export async function extractTable(
     filter === undefined ? undefined
     : Number(stats?.changed_count ?? 0) === 0 || stats?.changed_first === null || stats?.changed_first === undefined ? null
     : { first: toKey(stats.changed_first, table), last: toKey(stats.changed_last, table) };
-  const jsonOptions = await mssqlOptions(source);
 
   // The marks of the next state, known before reading: they define the rows the next run reads again.
   const nextWatermark =
@@ -382,7 +359,7 @@ export async function extractTable(
 
   const sqlOptions = { windowFlag: fingerprinting };
   const requestedReaders = options.readers ?? (rowCount >= PARALLEL_MIN_ROWS ? (options.readerPool?.readers ?? DEFAULT_READERS) : 0);
-  const readers = mode === 'full' && source.dialect === 'sqlite' && source.file !== undefined ? Math.max(0, Math.floor(requestedReaders)) : 0;
+  const readers = mode === 'full' && source.file !== undefined ? Math.max(0, Math.floor(requestedReaders)) : 0;
 
   const runId = newRunId();
   const files: string[] = [];
@@ -406,7 +383,7 @@ export async function extractTable(
   /** Keyset chunks read through the source, on this thread. */
   async function* chunksInThread(): AsyncGenerator<{ keys: number[]; lines: string[]; again: number[] }> {
     if (changedRange === null) return; // nothing changed
-    const sql = chunkSql(source.dialect, table, columns, chunkSize, filter, jsonOptions, { ...sqlOptions, upto: changedRange !== undefined });
+    const sql = chunkSql(table, columns, chunkSize, filter, { ...sqlOptions, upto: changedRange !== undefined });
     let after = changedRange ? changedRange.first - 1 : -1;
     const upto: SqlParams = changedRange ? { upto: { type: 'int', value: changedRange.last } } : {};
     for (;;) {
@@ -429,7 +406,7 @@ export async function extractTable(
   /** Key ranges read by worker threads with their own connections to the SQLite file. */
   function chunksInWorkers(): AsyncGenerator<BlockChunk> {
     const rangeRows = readerRangeRows(columns.length, chunkSize);
-    const sql = rangeBlockSql(chunkSql('sqlite', table, columns, rangeRows + 1, undefined, jsonOptions, { ...sqlOptions, upto: true }), fingerprinting);
+    const sql = rangeBlockSql(chunkSql(table, columns, rangeRows + 1, undefined, { ...sqlOptions, upto: true }), fingerprinting);
     const params: Record<string, string | number> = {};
     if (fingerprinting) {
       params.window = storedDatetime(windowFrom);

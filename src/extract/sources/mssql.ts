@@ -32,6 +32,14 @@ const READ_AHEAD_ROWS = 512;
 /** One query streams while the consumer runs others (e.g. `columns()`), hence a few connections. */
 const MAX_CONNECTIONS = 4;
 
+/**
+ * Column discovery: a table's columns in physical order, `@schema` and `@table` bound as nvarchar. One of the
+ * statement shapes sent to SQL Server (test/golden/mssql/columns.sql).
+ */
+export const COLUMNS_SQL =
+  'SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable FROM INFORMATION_SCHEMA.COLUMNS ' +
+  'WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table ORDER BY ORDINAL_POSITION';
+
 function parseServer(server: string): { host: string; instance: string | undefined } {
   const separator = server.indexOf('\\');
   if (separator < 0) return { host: server.trim(), instance: undefined };
@@ -160,13 +168,7 @@ class MssqlSource implements SqlSource {
     const parts = table.split('.').map((part) => part.trim().replace(/^\[(.*)\]$/, '$1'));
     const [schema, name] = parts.length > 1 ? [parts[0]!, parts.slice(1).join('.')] : ['dbo', parts[0]!];
     const columns: ColumnInfo[] = [];
-    const rows = this.query(
-      `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable
-       FROM INFORMATION_SCHEMA.COLUMNS
-       WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table
-       ORDER BY ORDINAL_POSITION`,
-      { schema: { type: 'text', value: schema }, table: { type: 'text', value: name } },
-    );
+    const rows = this.query(COLUMNS_SQL, { schema: { type: 'text', value: schema }, table: { type: 'text', value: name } });
     for await (const row of rows) {
       columns.push({ name: String(row.name), type: String(row.type).toLowerCase(), nullable: row.nullable === 'YES' });
     }

@@ -1,13 +1,19 @@
 /**
- * The SQLite implementation of the source port (better-sqlite3): the demo company and any Sage-schema
- * SQLite file. Values follow the port's conventions:
+ * The SQLite implementation of the source port (better-sqlite3), for two kinds of file:
+ * - `openSqliteSource`: a Sage-schema SQLite file (the demo company, tests, trials), which a replica copies;
+ *   its amounts are stored as doubles (see sage/tables.ts);
+ * - `openReplicaSource`: a company's replica (src/replica), what views, checks and datasets read; its amounts
+ *   are INTEGER micro-units, and it has a bookkeeping column (`__sbsync_gen`) that is no Sage column.
+ * Each refuses the other kind of file: a replica read as a Sage file would give amounts a million times too big.
+ * Values follow the port's conventions:
  * - columns declared numeric/decimal come back as six-decimal text (`12.500000`), recovered exactly from
- *   the stored doubles (see sage/tables.ts); computed columns should use `dialect.money()`;
+ *   the stored doubles or micro-units; computed columns should use `dialect.money()`;
  * - columns declared datetime/date come back as `YYYY-MM-DDTHH:MM:SS[.fff]` whether stored with a space
  *   or a `T`; computed ones should use `dialect.datetimeText()`;
  * - integers are numbers, or bigint beyond 2^53; blobs are Buffers.
  * Parameters are written `@name`. Date and datetime parameters are bound as `YYYY-MM-DD HH:MM:SS`, the
- * stored text format, so comparisons with stored datetimes are correct as text comparisons.
+ * stored text format, so comparisons with stored datetimes are correct as text comparisons; decimal
+ * parameters as the file stores amounts (a double, or micro-units on a replica).
  */
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -15,8 +21,10 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { SourceError } from '../../errors.js';
 import { registerSqliteFunctions } from '../dialect.js';
 import { formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
-import { toDecimalText } from '../sage/decimal.js';
+import { decimalFromMicro, decimalToMicro, toDecimalText } from '../sage/decimal.js';
 import { sqlTypeKind } from '../sage/tables.js';
+import { REPLICA_FORMAT } from '../../replica/file.js';
+import { GENERATION_COLUMN } from '../../replica/schema.js';
 import type { ColumnInfo, Row, SqlParam, SqlParams, SqlSource, SqlValue } from '../source.js';
 
 export interface SqliteSourceOptions {
@@ -27,17 +35,20 @@ export interface SqliteSourceOptions {
 /** Tables whose presence makes a file a Sage 100 database (either module). */
 const SAGE_MARKER_TABLES = ['P_DOSSIER', 'F_COMPTEG', 'F_COMPTET', 'F_ECRITUREC', 'F_DOCENTETE', 'F_ARTICLE'];
 
+/** How a file stores amounts: a Sage-schema file as doubles, a replica as integer micro-units. */
+type FileKind = 'sage' | 'replica';
+
 type Converter = (value: unknown) => SqlValue;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
-function plainValue(value: unknown): SqlValue {
+export function plainValue(value: unknown): SqlValue {
   if (typeof value === 'bigint') return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
   return value as SqlValue;
 }
 
-function decimalValue(value: unknown): SqlValue {
+export function decimalValue(value: unknown): SqlValue {
   if (typeof value === 'number' || typeof value === 'bigint') return toDecimalText(value);
   if (typeof value === 'string') {
     try {
@@ -49,18 +60,28 @@ function decimalValue(value: unknown): SqlValue {
   return value as SqlValue;
 }
 
-function datetimeValue(value: unknown): SqlValue {
+function microValue(value: unknown): SqlValue {
+  if (value === null) return null;
+  if (typeof value === 'bigint') return decimalFromMicro(value);
+  if (typeof value === 'number' && Number.isInteger(value)) return decimalFromMicro(BigInt(value));
+  // A replica never stores anything else in an amount column: a REAL here is an overflowed product.
+  throw new SourceError(`An amount read from the replica is not in integer millionths: ${String(value)}`, {
+    hint: 'Multiply amounts with the dialect\'s moneyProduct(), never with `*`.',
+  });
+}
+
+export function datetimeValue(value: unknown): SqlValue {
   if (typeof value !== 'string') return plainValue(value);
   if (value.length === 10) return `${value}T00:00:00`;
   if (value.length >= 19 && value[10] === ' ') return `${value.slice(0, 10)}T${value.slice(11)}`;
   return value;
 }
 
-function converterFor(declaredType: string | null): Converter {
+function converterFor(declaredType: string | null, kind: FileKind): Converter {
   if (declaredType === null) return plainValue;
   switch (sqlTypeKind(declaredType)) {
     case 'decimal':
-      return decimalValue;
+      return kind === 'replica' ? microValue : decimalValue;
     case 'datetime':
       return datetimeValue;
     default:
@@ -68,7 +89,7 @@ function converterFor(declaredType: string | null): Converter {
   }
 }
 
-function bindValue(name: string, param: SqlParam): unknown {
+function bindValue(name: string, param: SqlParam, kind: FileKind): unknown {
   const { type, value } = param;
   if (value === null) return null;
   switch (type) {
@@ -78,9 +99,14 @@ function bindValue(name: string, param: SqlParam): unknown {
       if (!at) throw new TypeError(`Parameter @${name}: expected a YYYY-MM-DD[THH:MM:SS] text, got ${String(value)}`);
       return formatStoredDatetime(at.days, type === 'date' ? 0 : at.seconds) + (type === 'date' ? '' : at.fraction);
     }
-    case 'decimal':
-      // Compared with stored doubles, so a double is the right binding (exact for <= 15 digits).
-      return Number(value);
+    case 'decimal': {
+      // Compared with stored doubles, a double is the right binding (exact for <= 15 digits); on a replica,
+      // with micro-units, the exact micro-units.
+      if (kind === 'sage') return Number(value);
+      const micro = decimalToMicro(String(value));
+      if (micro === undefined) throw new TypeError(`Parameter @${name}: expected a decimal number, got ${String(value)}`);
+      return micro;
+    }
     case 'bit':
       return value === true || value === 1 || value === '1' ? 1 : 0;
     case 'int':
@@ -91,10 +117,10 @@ function bindValue(name: string, param: SqlParam): unknown {
   }
 }
 
-function bindParams(params: SqlParams | undefined): Record<string, unknown> | undefined {
+function bindParams(params: SqlParams | undefined, kind: FileKind): Record<string, unknown> | undefined {
   if (!params) return undefined;
   const bound: Record<string, unknown> = {};
-  for (const [name, param] of Object.entries(params)) bound[name.replace(/^@/, '')] = bindValue(name, param);
+  for (const [name, param] of Object.entries(params)) bound[name.replace(/^@/, '')] = bindValue(name, param, kind);
   return bound;
 }
 
@@ -162,12 +188,8 @@ function checkFile(path: string): void {
   }
 }
 
-/**
- * Opens a Sage-schema SQLite file as a source. Throws SourceError when the file is missing, unreadable,
- * not a SQLite database, or a SQLite database without Sage 100 tables.
- */
-export function openSqliteSource(path: string, options: SqliteSourceOptions = {}): SqlSource {
-  const readonly = options.readonly ?? true;
+/** Opens `path` and runs `check` on it; closes it again and throws SourceError when it is not what `check` wants. */
+function openChecked(path: string, readonly: boolean, check: (db: SqliteDatabase) => void): SqliteDatabase {
   checkFile(path);
   let db: SqliteDatabase;
   try {
@@ -179,6 +201,36 @@ export function openSqliteSource(path: string, options: SqliteSourceOptions = {}
     });
   }
   try {
+    check(db);
+  } catch (error) {
+    db.close();
+    if (error instanceof SourceError) throw error;
+    throw new SourceError(`${path} is not a readable SQLite database: ${describe(error)}`, {
+      hint: 'Check that the file is a SQLite database (not a Sage .mae/.gcm file or a backup) and is not corrupt.',
+      cause: error,
+    });
+  }
+  return db;
+}
+
+/** The bookkeeping table every replica has (src/replica/file.ts). */
+const REPLICA_MARKER = 'sbsync_replica';
+
+const hasTable = (db: SqliteDatabase, name: string): boolean =>
+  db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+
+/**
+ * Opens a Sage-schema SQLite file as a source. Throws SourceError when the file is missing, unreadable,
+ * not a SQLite database, a SQLite database without Sage 100 tables, or a replica.
+ */
+export function openSqliteSource(path: string, options: SqliteSourceOptions = {}): SqlSource {
+  const readonly = options.readonly ?? true;
+  const db = openChecked(path, readonly, (db) => {
+    if (hasTable(db, REPLICA_MARKER)) {
+      throw new SourceError(`${path} is an sbsync replica, not a Sage database: it cannot be read as one (its amounts are stored in millionths).`, {
+        hint: 'Point the SQLite source at the Sage-schema database the replica copies (or use the demo), not at a file of the sbsync data directory.',
+      });
+    }
     const placeholders = SAGE_MARKER_TABLES.map(() => '?').join(', ');
     const found = db
       .prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND upper(name) IN (${placeholders})`)
@@ -189,15 +241,30 @@ export function openSqliteSource(path: string, options: SqliteSourceOptions = {}
         hint: 'Point the SQLite source at a Sage-schema database, such as the generated demo company.',
       });
     }
-  } catch (error) {
-    db.close();
-    if (error instanceof SourceError) throw error;
-    throw new SourceError(`${path} is not a readable SQLite database: ${describe(error)}`, {
-      hint: 'Check that the file is a SQLite database (not a Sage .mae/.gcm file or a backup) and is not corrupt.',
-      cause: error,
-    });
-  }
-  return new SqliteSource(path, db, readonly);
+  });
+  return new SqliteSource(path, db, readonly, 'sage');
+}
+
+/**
+ * Opens a company's replica (src/replica/file.ts), read-only: the source views, consistency checks and Data
+ * Manager datasets read. Throws SourceError when the file is missing or unreadable, is not a replica, or has a
+ * format this sbsync does not read.
+ */
+export function openReplicaSource(path: string): SqlSource {
+  const db = openChecked(path, true, (db) => {
+    const format = hasTable(db, REPLICA_MARKER)
+      ? (db.prepare(`SELECT value FROM ${REPLICA_MARKER} WHERE key = 'format'`).pluck().get() as string | undefined)
+      : undefined;
+    if (format === undefined) {
+      throw new SourceError(`${path} is not an sbsync replica.`, { hint: 'Replicas are the files sbsync writes under <dataDirectory>/replica/.' });
+    }
+    if (format !== String(REPLICA_FORMAT)) {
+      throw new SourceError(`The replica ${path} has format ${format}; this sbsync reads format ${REPLICA_FORMAT}.`, {
+        hint: 'Rebuild it with `sbsync replica rebuild --company <code>`.',
+      });
+    }
+  });
+  return new SqliteSource(path, db, true, 'replica');
 }
 
 class SqliteSource implements SqlSource {
@@ -209,13 +276,17 @@ class SqliteSource implements SqlSource {
   private closed = false;
   private readonly extra = new Set<SqliteDatabase>();
 
+  readonly replica: boolean;
+
   constructor(
     private readonly path: string,
     private readonly db: SqliteDatabase,
     private readonly readonly: boolean,
+    private readonly kind: FileKind,
   ) {
     this.label = path;
     this.file = path;
+    this.replica = kind === 'replica';
   }
 
   query(sql: string, params?: SqlParams): AsyncIterable<Row> {
@@ -234,7 +305,7 @@ class SqliteSource implements SqlSource {
       let bound: Record<string, unknown> | undefined;
       try {
         statement = db.prepare(sql);
-        bound = usedParams(sql, bindParams(params));
+        bound = usedParams(sql, bindParams(params, this.kind));
       } catch (error) {
         throw this.queryError(error, sql);
       }
@@ -242,7 +313,7 @@ class SqliteSource implements SqlSource {
       statement.safeIntegers(true).raw(true);
       const columns = statement.columns();
       const names = columns.map((c) => c.name);
-      const converters = columns.map((c) => converterFor(c.type));
+      const converters = columns.map((c) => converterFor(c.type, this.kind));
       let iterator: IterableIterator<unknown[]>;
       try {
         iterator = (bound ? statement.iterate(bound) : statement.iterate()) as IterableIterator<unknown[]>;
@@ -306,8 +377,9 @@ class SqliteSource implements SqlSource {
       const rows = db
         .prepare('SELECT name, type, "notnull" AS not_null, pk, hidden FROM pragma_table_xinfo(?)')
         .all(table) as Array<{ name: string; type: string; not_null: number; pk: number; hidden: number }>;
+      // The replica's generation column is bookkeeping, never a Sage column.
       return rows
-        .filter((r) => r.hidden !== 1)
+        .filter((r) => r.hidden !== 1 && !(this.kind === 'replica' && r.name === GENERATION_COLUMN))
         .map((r) => ({
           name: r.name,
           type: r.type.toLowerCase().replace(/\s*\(.*$/, '').trim(),

@@ -480,7 +480,7 @@ export async function upcomingDueDates(ctx: ViewContext): Promise<ViewBody<Upcom
   // Receivables are what customers owe (debit − credit), payables what we owe suppliers (credit − debit).
   const amount = `CASE WHEN t.CT_Type = ${CUSTOMER} THEN ${ctx.debitMinusCredit} ELSE ${ctx.creditMinusDebit} END`;
   const items = await ctx.rows(
-    `SELECT ${q.top(UPCOMING_ITEMS)}${q.dateText(ctx.dueDate)} AS due_date, t.CT_Type AS tiers_type, e.CT_Num AS ct_num,
+    `SELECT ${q.dateText(ctx.dueDate)} AS due_date, t.CT_Type AS tiers_type, e.CT_Num AS ct_num,
        t.CT_Intitule AS name, e.EC_Piece AS piece, e.EC_RefPiece AS reference, e.EC_Intitule AS label, ${q.money(amount)} AS amount
      FROM F_ECRITUREC e JOIN F_COMPTET t ON t.CT_Num = e.CT_Num
      WHERE t.CT_Type IN (${CUSTOMER}, ${SUPPLIER}) AND e.EC_Lettre = 0 AND ${await ctx.balanceScope()}

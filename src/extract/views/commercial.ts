@@ -32,8 +32,11 @@ const SALES_DOCUMENTS = 'h.DO_Domaine = 0 AND h.DO_Type IN (4, 5, 6, 7)';
 const DEDUCTED = '(h.DO_Type IN (4, 5) OR h.DO_Provenance IN (1, 2))';
 const SALES_AMOUNT = `CASE WHEN ${DEDUCTED} THEN -ABS(l.DL_MontantHT) ELSE l.DL_MontantHT END`;
 const SALES_QUANTITY = `CASE WHEN ${DEDUCTED} THEN -ABS(l.DL_Qte) ELSE l.DL_Qte END`;
-/** Cost price × quantity (DL_PrixRU, the unit cost Sage's own statistics use for margins). */
-const SALES_COST = `CASE WHEN ${DEDUCTED} THEN -ABS(l.DL_PrixRU * l.DL_Qte) ELSE l.DL_PrixRU * l.DL_Qte END`;
+/** Cost price × quantity (DL_PrixRU, the unit cost Sage's own statistics use for margins), rounded per line. */
+const salesCost = (ctx: ViewContext): string => {
+  const cost = ctx.sql.moneyProduct('l.DL_PrixRU', 'l.DL_Qte');
+  return `CASE WHEN ${DEDUCTED} THEN -ABS(${cost}) ELSE ${cost} END`;
+};
 const DOCUMENT_LINES =
   'F_DOCENTETE h JOIN F_DOCLIGNE l ON l.DO_Domaine = h.DO_Domaine AND l.DO_Type = h.DO_Type AND l.DO_Piece = h.DO_Piece';
 
@@ -113,7 +116,7 @@ function salesGroups(ctx: ViewContext, keyExpressions: readonly string[]): Promi
       `SELECT ${keys.join(', ')}, x.cur, ${q.formatExactSum(q.exactSum('x.amount'))} AS amount,
          ${q.formatExactSum(q.exactSum('x.quantity'))} AS quantity, ${q.formatExactSum(q.exactSum('x.cost'))} AS cost
        FROM (SELECT ${keyExpressions.map((e, i) => `${e} AS k${i}`).join(', ')}, CASE WHEN h.DO_Date >= @currentFrom THEN 1 ELSE 0 END AS cur,
-               ${SALES_AMOUNT} AS amount, ${SALES_QUANTITY} AS quantity, ${SALES_COST} AS cost
+               ${SALES_AMOUNT} AS amount, ${SALES_QUANTITY} AS quantity, ${salesCost(ctx)} AS cost
              FROM ${DOCUMENT_LINES}
              WHERE ${SALES_DOCUMENTS} AND ${itemLine(ctx)} AND h.DO_Date >= @from AND h.DO_Date < @to) x
        GROUP BY ${keys.join(', ')}, x.cur`,

@@ -1,12 +1,12 @@
 /**
- * What every view computation shares: the source and its SQL dialect, the as-of date, the company's
+ * What every view computation shares: the replica it reads and the SQL dialect, the as-of date, the company's
  * parameters (fiscal years, opening-entries journal, currency) read once from P_DOSSIER, the ledger's
  * "opening base" and column feature detection. One context serves every view of a `computeViews` call,
  * so P_DOSSIER and the opening-entries scan are read once per run.
  */
-import { sqlDialect, type SqlDialect } from '../dialect.js';
+import { SQLITE_DIALECT, type SqlDialect } from '../dialect.js';
 import { addMonths, daysFromCivil, dayOf, formatDay, monthStart, civilFromDays } from '../sage/calendar.js';
-import type { Row, SqlParams, SqlSource, SqlValue } from '../source.js';
+import { requireReplica, type Row, type SqlParams, type SqlSource, type SqlValue } from '../source.js';
 import type { Day, Month } from './types.js';
 
 export interface FiscalYear {
@@ -91,7 +91,7 @@ export const textParam = (value: string) => ({ type: 'text', value }) as const;
 const AS_OF = /^\d{4}-\d{2}-\d{2}$/;
 
 export class ViewContext {
-  readonly sql: SqlDialect;
+  readonly sql: SqlDialect = SQLITE_DIALECT;
   /** The day after as-of: every "up to as-of" filter is `< asOfNext`, so times of day never matter. */
   readonly asOfNext: Day;
   private readonly cache = new Map<string, Promise<unknown>>();
@@ -102,7 +102,7 @@ export class ViewContext {
   ) {
     if (!AS_OF.test(asOf)) throw new RangeError(`as-of must be a date YYYY-MM-DD, got ${JSON.stringify(asOf)}`);
     dayOf(asOf); // rejects 2025-02-30
-    this.sql = sqlDialect(source.dialect);
+    requireReplica(source, 'A view');
     this.asOfNext = addDays(asOf, 1);
   }
 
@@ -150,7 +150,7 @@ export class ViewContext {
     const dates = slots
       .map((n) => `${q.dateText(q.validDate(`D_DebutExo${n}`))} AS start${n}, ${q.dateText(q.validDate(`D_FinExo${n}`))} AS end${n}`)
       .join(', ');
-    const [row] = await this.rows(`SELECT ${q.top(1)}${dates}, JO_NumAN, N_DeviseCompte FROM P_DOSSIER ORDER BY cbMarq ${q.limit(1)}`);
+    const [row] = await this.rows(`SELECT ${dates}, JO_NumAN, N_DeviseCompte FROM P_DOSSIER ORDER BY cbMarq ${q.limit(1)}`);
     const fiscalYears: FiscalYear[] = [];
     for (const n of slots) {
       const start = day(row?.[`start${n}`]);
@@ -215,7 +215,7 @@ export class ViewContext {
    * Uses the parameters `@<name>Month` and `@<name>Day` from `ledgerDateParams(name, day)`.
    */
   ledgerBefore(name: string): string {
-    // The bare range on JM_Date comes first so that both engines see an index range.
+    // The bare range on JM_Date comes first so that SQLite sees an index range.
     return `e.JM_Date <= @${name}Month AND (e.JM_Date < @${name}Month OR e.EC_Jour < @${name}Day)`;
   }
 
@@ -264,7 +264,7 @@ export class ViewContext {
       for (const year of [...fiscalYears].reverse()) {
         if (year.start > this.asOf) continue;
         const found = await this.rows(
-          `SELECT ${q.top(1)}e.EC_No FROM F_ECRITUREC e WHERE e.JM_Date = @periodStart AND ${opening} ${q.limit(1)}`,
+          `SELECT e.EC_No FROM F_ECRITUREC e WHERE e.JM_Date = @periodStart AND ${opening} ${q.limit(1)}`,
           { periodStart: dateParam(startOfMonth(year.start)), ...journal },
         );
         if (found.length > 0) return year.start;

@@ -1,7 +1,7 @@
 /**
- * Computing views: `computeView(source, id, { asOf })` for one, `computeViews` for several on one shared
- * context (P_DOSSIER and the ledger's opening base are read once). The SQL is the same on SQL Server and
- * SQLite (every difference goes through the dialect); amounts stay exact decimal text end to end.
+ * Computing views: `computeView(replica, id, { asOf })` for one, `computeViews` for several on one shared
+ * context (P_DOSSIER and the ledger's opening base are read once). Views read a company's replica
+ * (openReplicaSource), in SQLite through the dialect; amounts stay exact decimal text end to end.
  */
 import type { SqlSource } from '../source.js';
 import { findView, VIEW_IDS } from './catalog.js';

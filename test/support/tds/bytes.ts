@@ -16,6 +16,10 @@ export class ByteWriter {
     return this.length;
   }
 
+  /**
+   * Makes room for `bytes` and returns where they go. Call it before naming `this.buffer` in the same
+   * expression: it may replace the buffer, and `this.buffer.write…(v, this.reserve(n))` would write to the old one.
+   */
   private reserve(bytes: number): number {
     const at = this.length;
     if (at + bytes > this.buffer.length) {
@@ -28,47 +32,56 @@ export class ByteWriter {
   }
 
   u8(value: number): this {
-    this.buffer.writeUInt8(value, this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeUInt8(value, at);
     return this;
   }
 
   u16(value: number): this {
-    this.buffer.writeUInt16LE(value, this.reserve(2));
+    const at = this.reserve(2);
+    this.buffer.writeUInt16LE(value, at);
     return this;
   }
 
   u16be(value: number): this {
-    this.buffer.writeUInt16BE(value, this.reserve(2));
+    const at = this.reserve(2);
+    this.buffer.writeUInt16BE(value, at);
     return this;
   }
 
   u24(value: number): this {
-    this.buffer.writeUIntLE(value, this.reserve(3), 3);
+    const at = this.reserve(3);
+    this.buffer.writeUIntLE(value, at, 3);
     return this;
   }
 
   u32(value: number): this {
-    this.buffer.writeUInt32LE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeUInt32LE(value, at);
     return this;
   }
 
   u32be(value: number): this {
-    this.buffer.writeUInt32BE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeUInt32BE(value, at);
     return this;
   }
 
   i32(value: number): this {
-    this.buffer.writeInt32LE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeInt32LE(value, at);
     return this;
   }
 
   u64(value: bigint): this {
-    this.buffer.writeBigUInt64LE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeBigUInt64LE(value, at);
     return this;
   }
 
   i64(value: bigint): this {
-    this.buffer.writeBigInt64LE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeBigInt64LE(value, at);
     return this;
   }
 
@@ -84,23 +97,27 @@ export class ByteWriter {
   }
 
   f32(value: number): this {
-    this.buffer.writeFloatLE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeFloatLE(value, at);
     return this;
   }
 
   f64(value: number): this {
-    this.buffer.writeDoubleLE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeDoubleLE(value, at);
     return this;
   }
 
   bytes(data: Buffer): this {
-    data.copy(this.buffer, this.reserve(data.length));
+    const at = this.reserve(data.length);
+    data.copy(this.buffer, at);
     return this;
   }
 
   ucs2(text: string): this {
     const bytes = Buffer.byteLength(text, 'ucs2');
-    this.buffer.write(text, this.reserve(bytes), bytes, 'ucs2');
+    const at = this.reserve(bytes);
+    this.buffer.write(text, at, bytes, 'ucs2');
     return this;
   }
 

@@ -3,7 +3,7 @@
  * result columns, and answers INFORMATION_SCHEMA from the schema SQLite knows.
  */
 import Database from 'better-sqlite3';
-import { registerTsqlFunctions, translateTsql } from './tsql.js';
+import { registerTsqlFunctions, translateStatement } from './tsql.js';
 import {
   type ColumnEncoder,
   type SqlServerType,
@@ -13,6 +13,7 @@ import {
   inferType,
   parseDeclaredType,
 } from './types.js';
+import type { SqlServerVersion } from './versions.js';
 
 export interface ResultColumn {
   name: string;
@@ -67,17 +68,30 @@ function asServerError(error: unknown): ServerError {
   return new ServerError(50000, `SQLite: ${message}`);
 }
 
+interface PreparedStatement {
+  statement: Database.Statement;
+  /** The result columns' types T-SQL gives from the text (tsql-types.ts), where SQLite has no declared type. */
+  resultTypes: Array<SqlServerType | undefined> | undefined;
+}
+
+export interface SessionOptions {
+  /** The server's wall-clock time, what GETDATE() returns. */
+  now: () => string;
+  /** The version played; without it, nothing is refused for being too new. */
+  version?: SqlServerVersion;
+}
+
 export class SqliteSession {
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, PreparedStatement>();
 
   constructor(
     file: string,
     private readonly catalog: string,
-    now: () => string,
+    private readonly options: SessionOptions,
   ) {
     this.db = new Database(file, { fileMustExist: true });
-    registerTsqlFunctions(this.db, { now });
+    registerTsqlFunctions(this.db, options);
     this.db.exec(`ATTACH ':memory:' AS INFORMATION_SCHEMA`);
     this.db.exec(INFORMATION_SCHEMA_DDL);
   }
@@ -89,32 +103,50 @@ export class SqliteSession {
   execute(sql: string, parameters: Record<string, BoundValue>): Execution {
     try {
       if (/information_schema/i.test(sql)) this.refreshInformationSchema();
-      const statement = this.prepare(sql);
+      const prepared = this.prepare(sql);
+      const { statement } = prepared;
       const bound = Object.keys(parameters).length > 0 ? [parameters] : [];
       if (!statement.reader) return { kind: 'changes', count: statement.run(...bound).changes };
       const rows = statement.iterate(...bound) as IterableIterator<SqliteValue[]>;
-      return { kind: 'rows', result: { rows: guarded(rows), describe: (firstRow) => this.describe(statement, firstRow) } };
+      return { kind: 'rows', result: { rows: guarded(rows), describe: (firstRow) => this.describe(prepared, firstRow) } };
     } catch (error) {
       throw asServerError(error);
     }
   }
 
-  private prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(translateTsql(sql));
+  private prepare(sql: string): PreparedStatement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      const translation = translateStatement(sql, { tableColumns: (table) => this.declaredColumns(table), version: this.options.version });
+      const statement = this.db.prepare(translation.sql);
       if (statement.reader) statement.raw(true);
       statement.safeIntegers(true);
-      this.statements.set(sql, statement);
+      prepared = { statement, resultTypes: translation.resultTypes };
+      this.statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
   }
 
-  private describe(statement: Database.Statement, firstRow: SqliteValue[] | undefined): ResultColumn[] {
-    return statement.columns().map((column, index) => ({
+  /** A column's type: SQLite's declared type (a table column), else T-SQL's typing of the expression, else its first value's. */
+  private describe({ statement, resultTypes }: PreparedStatement, firstRow: SqliteValue[] | undefined): ResultColumn[] {
+    const columns = statement.columns();
+    const typed = resultTypes?.length === columns.length ? resultTypes : [];
+    return columns.map((column, index) => ({
       name: column.name.slice(0, 128),
-      encoder: columnEncoder(parseDeclaredType(column.type) ?? inferType(firstRow?.[index])),
+      encoder: columnEncoder(parseDeclaredType(column.type) ?? typed[index] ?? inferType(firstRow?.[index])),
     }));
+  }
+
+  /** The declared SQL Server types of a table's columns, for typing expressions over them. */
+  private declaredColumns(table: string): ReadonlyMap<string, SqlServerType> | undefined {
+    const rows = this.db.prepare(`SELECT name, type FROM pragma_table_xinfo(?)`).all(table) as Array<{ name: string; type: string }>;
+    if (rows.length === 0) return undefined;
+    const columns = new Map<string, SqlServerType>();
+    for (const row of rows) {
+      const type = parseDeclaredType(row.type);
+      if (type) columns.set(row.name.toLowerCase(), type);
+    }
+    return columns;
   }
 
   /** Rebuilds the INFORMATION_SCHEMA tables from the main schema (tables may change between queries). */

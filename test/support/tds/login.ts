@@ -4,6 +4,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { ByteReader, ByteWriter } from './bytes.js';
+import type { SqlServerVersion } from './versions.js';
 
 export const Encryption = { off: 0x00, on: 0x01, notSupported: 0x02, required: 0x03 } as const;
 
@@ -15,10 +16,11 @@ export function requestedEncryption(payload: Buffer): number {
   return Encryption.off;
 }
 
-/** PRELOGIN answer: version 15.0.2000 and the encryption the server settles on. */
-export function preloginReply(encryption: number): Buffer {
+/** PRELOGIN answer: the server's version and the encryption it settles on. */
+export function preloginReply(encryption: number, version: SqlServerVersion): Buffer {
+  const versionBytes = Buffer.from([version.major, version.minor, version.build >> 8, version.build & 0xff, 0, 0]);
   const options: Array<[token: number, data: Buffer]> = [
-    [0x00, Buffer.from([15, 0, 0x07, 0xd0, 0, 0])],
+    [0x00, versionBytes],
     [0x01, Buffer.from([encryption])],
     [0x02, Buffer.from([0])],
     [0x03, Buffer.alloc(4)],

@@ -35,6 +35,7 @@ import {
 import { ServerTlsSession, type TlsIdentity } from './tls.js';
 import { type DecodedParameter, ServerError, readParameter } from './types.js';
 import { isOnlySetStatements } from './tsql.js';
+import { SQL_SERVER_2019, type SqlServerVersion } from './versions.js';
 import { formatSqliteDateTime } from './wall-clock.js';
 
 export interface TdsTestServerOptions {
@@ -50,6 +51,12 @@ export interface TdsTestServerOptions {
   now?: () => string;
   /** Offers TLS with this certificate; `required` refuses clients that do not encrypt ("Force Encryption"). */
   tls?: { identity: TlsIdentity; required?: boolean };
+  /**
+   * The SQL Server version played (LOGINACK, PRELOGIN, SERVERPROPERTY and the TDS version: 7.3 up to
+   * 2008 R2). When given, T-SQL newer than it is refused as that version refuses it (versions.ts).
+   * Without it, the server reports 15.0.2000 (2019) and refuses nothing for being too new.
+   */
+  version?: SqlServerVersion;
 }
 
 export interface ReceivedQuery {
@@ -228,7 +235,7 @@ class TdsConnection {
     const wanted = requestedEncryption(payload);
     const clientEncrypts = wanted === Encryption.on || wanted === Encryption.required;
     const answer = !tls ? Encryption.notSupported : clientEncrypts ? Encryption.on : tls.required ? Encryption.required : Encryption.notSupported;
-    this.reply.append(preloginReply(answer));
+    this.reply.append(preloginReply(answer, this.options.version ?? SQL_SERVER_2019));
     this.reply.end();
     if (tls && answer === Encryption.on) this.tls = new ServerTlsSession(tls.identity, this.socket);
   }
@@ -281,12 +288,12 @@ class TdsConnection {
         { number: 4060, severity: 11, message: `Cannot open database "${requested}" requested by the login. The login failed.` },
       ]);
     }
-    this.session = new SqliteSession(this.options.databases[name]!, name, this.options.now ?? localWallClock);
+    this.session = new SqliteSession(this.options.databases[name]!, name, { now: this.options.now ?? localWallClock, version: this.options.version });
     this.reply.append(databaseChange(name));
     this.reply.append(infoToken({ number: 5701, severity: 0, state: 2, message: `Changed database context to '${name}'.` }));
     this.reply.append(collationChange(FRENCH_CI_AS));
     this.reply.append(packetSizeChange(packetSize));
-    this.reply.append(loginAck());
+    this.reply.append(loginAck(this.options.version ?? SQL_SERVER_2019));
     this.reply.append(done('done', DoneStatus.final));
     this.reply.end();
     this.packetSize = packetSize;

@@ -1,5 +1,6 @@
 /** Reply tokens, byte for byte as tedious 19 parses them (token/*-parser.ts). */
 import { ByteWriter } from './bytes.js';
+import { type SqlServerVersion, tdsVersionOf } from './versions.js';
 
 export const Token = {
   returnStatus: 0x79,
@@ -90,11 +91,11 @@ export function collationChange(collation: Buffer): Buffer {
   return envChange(7, new ByteWriter().u8(collation.length).bytes(collation).u8(0));
 }
 
-/** LOGINACK: interface 1 (SQL), TDS 7.4 written big-endian, program name and version 15.0.2000. */
-export function loginAck(): Buffer {
+/** LOGINACK: interface 1 (SQL), the TDS version written big-endian (7.4, or 7.3 up to 2008 R2), program name and version. */
+export function loginAck(version: SqlServerVersion): Buffer {
   const writer = new ByteWriter();
   writer.u8(Token.loginAck).u16(0);
-  writer.u8(1).u32be(0x74000004).bVarchar('Microsoft SQL Server').u8(15).u8(0).u16be(2000);
+  writer.u8(1).u32be(tdsVersionOf(version)).bVarchar('Microsoft SQL Server').u8(version.major).u8(version.minor).u16be(version.build);
   const bytes = writer.take();
   bytes.writeUInt16LE(bytes.length - 3, 1);
   return bytes;

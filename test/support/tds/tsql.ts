@@ -4,13 +4,31 @@
  * rewritten where SQLite's grammar cannot take the T-SQL form:
  * - `TOP (n)` / `TOP n` → `LIMIT n` at the end of the same SELECT (also in sub-queries);
  * - `CONVERT(type, x[, style])`, `CAST(x AS type)`, `DATEADD(part, …)`, `DATEDIFF(part, …)`,
- *   `DATEPART(part, …)`: the bare type or date-part word becomes a string argument;
- * - `ISNULL(a, b)` → `IFNULL(a, b)` (ISNULL is an SQLite keyword), `N'…'` → `'…'`,
- *   `dbo.` prefixes and `WITH (NOLOCK)` hints are dropped.
- * Brackets `[name]` are native in SQLite. String `+` concatenation is not supported.
+ *   `DATEPART(part, …)`: the bare type or date-part word becomes a string argument; a conversion
+ *   of an amount also gets the amount's declared type, which decides its text (six decimals);
+ * - `ISNULL(a, b)` → `IFNULL(a, b)` (ISNULL is an SQLite keyword), `COUNT_BIG` → `COUNT`, `N'…'` → `'…'`,
+ *   `dbo.` prefixes and `WITH (NOLOCK)` hints are dropped;
+ * - `BINARY_CHECKSUM(…)` arguments that are amounts or datetimes are first converted to their declared
+ *   type, so that the checksum is of the SQL Server value, not of how SQLite happens to store it.
+ * Brackets `[name]` are native in SQLite. String `+` concatenation is not supported. The result
+ * columns' types come from tsql-types.ts; what a version refuses, from versions.ts.
  */
 import type Database from 'better-sqlite3';
-import { type SqlServerType, ServerError, formatUnscaled, parseDeclaredType, toUnscaled } from './types.js';
+import {
+  type Token,
+  firstArgumentEnd,
+  isPunct,
+  isWord,
+  joinText,
+  literal,
+  matchingParen,
+  skipSpace,
+  splitTopLevel,
+  tokenize,
+} from './tsql-tokens.js';
+import { type ScopeLookups, type TableColumns, expressionType, isColumnReference, scopeLookups, selectListTypes } from './tsql-types.js';
+import { type SqlServerType, ServerError, formatUnscaled, parseDeclaredType, toUnscaled, typeDeclaration } from './types.js';
+import { type SqlServerVersion, SQL_SERVER_2019, productVersion, refuseNewerConstructs } from './versions.js';
 import {
   type WallClock,
   daysFromCivil,
@@ -21,56 +39,6 @@ import {
   parseWallClock,
   toEpochTicks,
 } from './wall-clock.js';
-
-type TokenKind = 'word' | 'string' | 'quoted' | 'number' | 'space' | 'punct';
-interface Token {
-  kind: TokenKind;
-  text: string;
-}
-
-const TOKEN =
-  /(?<space>\s+|--[^\n]*|\/\*[\s\S]*?\*\/)|(?<string>N?'(?:[^']|'')*')|(?<quoted>\[(?:[^\]]|\]\])*\]|"(?:[^"]|"")*")|(?<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)|(?<word>[@#]{0,2}[\p{L}_][\p{L}\p{N}_@$#]*)|(?<punct>[\s\S])/gu;
-
-function tokenize(sql: string): Token[] {
-  return [...sql.matchAll(TOKEN)].map((match) => {
-    const kind = (Object.keys(match.groups!) as TokenKind[]).find((key) => match.groups![key] !== undefined)!;
-    return { kind, text: match[0] };
-  });
-}
-
-const isWord = (token: Token | undefined, word: string): boolean => token?.kind === 'word' && token.text.toUpperCase() === word;
-const isPunct = (token: Token | undefined, text: string): boolean => token?.kind === 'punct' && token.text === text;
-
-/** Index of the next token that is not blank, from `index` on. */
-function skipSpace(tokens: Token[], index: number): number {
-  let at = index;
-  while (tokens[at]?.kind === 'space') at += 1;
-  return at;
-}
-
-/** Index of the `)` closing the `(` at `open`. */
-function matchingParen(tokens: Token[], open: number): number {
-  let depth = 0;
-  for (let at = open; at < tokens.length; at += 1) {
-    if (isPunct(tokens[at], '(')) depth += 1;
-    if (isPunct(tokens[at], ')') && --depth === 0) return at;
-  }
-  throw new ServerError(102, "Incorrect syntax near '('.");
-}
-
-/** Index of the first `,` at the top level of the parenthesis opened at `open`, or its `)`. */
-function firstArgumentEnd(tokens: Token[], open: number): number {
-  let depth = 0;
-  for (let at = open; at < tokens.length; at += 1) {
-    if (isPunct(tokens[at], '(')) depth += 1;
-    else if (isPunct(tokens[at], ')') && --depth === 0) return at;
-    else if (depth === 1 && isPunct(tokens[at], ',')) return at;
-  }
-  throw new ServerError(102, "Incorrect syntax near '('.");
-}
-
-const literal = (text: string): Token => ({ kind: 'string', text: `'${text.replace(/'/g, "''")}'` });
-const joinText = (tokens: Token[]): string => tokens.map((token) => token.text).join('');
 
 /** Turns `FN(word, …)` into `FN('word', …)` for the functions whose first argument is a keyword. */
 function quoteFirstArgument(tokens: Token[]): void {
@@ -85,8 +53,34 @@ function quoteFirstArgument(tokens: Token[]): void {
   }
 }
 
+/**
+ * The declared type a conversion must know about its argument: amounts, whose text depends on it. Only
+ * for an amount column itself (CAST([EC_Montant] AS varchar(48)), what the replica reads): an amount
+ * computed by an expression (SUM(CAST(… AS numeric(38,6)))) still converts from SQLite's number, without
+ * the trailing zeros SQL Server writes; test/extract/checks-mssql.test.ts expects that older text.
+ */
+function amountType(at: Token, expression: readonly Token[], lookups: ScopeLookups): string | undefined {
+  if (!isColumnReference(expression)) return undefined;
+  const type = expressionType(expression, lookups(at));
+  return type && ['decimal', 'numeric', 'money', 'smallmoney'].includes(type.name) ? typeDeclaration(type) : undefined;
+}
+
+const comma: Token = { kind: 'punct', text: ',' };
+
+/** `CONVERT('type', expression)` as tokens. */
+function convertCall(type: string, expression: readonly Token[]): Token[] {
+  return [{ kind: 'word', text: 'CONVERT' }, { kind: 'punct', text: '(' }, literal(type), comma, ...expression, { kind: 'punct', text: ')' }];
+}
+
+/** `, NULL, 'numeric(24,6)'`: CONVERT's style (kept when given) and the argument's type, for amounts. */
+function sourceArguments(source: string | undefined, style: readonly Token[] | undefined): Token[] {
+  if (source === undefined) return [];
+  const styleTokens = style ?? [{ kind: 'word', text: 'NULL' } as Token];
+  return [comma, ...styleTokens, comma, literal(source)];
+}
+
 /** `CAST(x AS type)` → `CONVERT('type', x)`, so that one function gives T-SQL's conversion rules. */
-function rewriteCasts(tokens: Token[]): void {
+function rewriteCasts(tokens: Token[], lookups: ScopeLookups): void {
   for (let at = 0; at < tokens.length; at += 1) {
     if (!isWord(tokens[at], 'CAST')) continue;
     const open = skipSpace(tokens, at + 1);
@@ -102,7 +96,43 @@ function rewriteCasts(tokens: Token[]): void {
     if (as < 0) continue;
     const type = joinText(tokens.slice(as + 1, close)).trim().toLowerCase();
     const expression = tokens.slice(open + 1, as);
-    tokens.splice(at, close - at + 1, { kind: 'word', text: 'CONVERT' }, { kind: 'punct', text: '(' }, literal(type), { kind: 'punct', text: ',' }, ...expression, { kind: 'punct', text: ')' });
+    const source = sourceArguments(amountType(tokens[at]!, expression, lookups), undefined);
+    tokens.splice(at, close - at + 1, ...convertCall(type, [...expression, ...source]));
+  }
+}
+
+/** T-SQL `CONVERT(type, amount[, style])` also gets the amount's declared type. */
+function annotateConverts(tokens: Token[], lookups: ScopeLookups): void {
+  for (let at = 0; at < tokens.length; at += 1) {
+    if (!isWord(tokens[at], 'CONVERT')) continue;
+    const open = skipSpace(tokens, at + 1);
+    if (!isPunct(tokens[open], '(') || tokens[skipSpace(tokens, open + 1)]?.kind === 'string') continue;
+    const close = matchingParen(tokens, open);
+    const args = splitTopLevel(tokens.slice(open + 1, close));
+    if (args.length < 2 || args.length > 3) continue;
+    const source = sourceArguments(amountType(tokens[at]!, args[1]!, lookups), args[2]);
+    if (source.length === 0) continue;
+    const end = args.length === 3 ? close - args[2]!.length - 1 : close;
+    tokens.splice(end, close - end, ...source);
+  }
+}
+
+const CANONICAL_TYPES = new Set(['decimal', 'numeric', 'money', 'smallmoney', 'datetime', 'smalldatetime', 'date', 'datetime2']);
+
+/** BINARY_CHECKSUM/CHECKSUM arguments of a known amount or datetime type → `CONVERT('type', arg)`. */
+function canonicalChecksumArguments(tokens: Token[], lookups: ScopeLookups): void {
+  for (let at = 0; at < tokens.length; at += 1) {
+    if (!isWord(tokens[at], 'BINARY_CHECKSUM') && !isWord(tokens[at], 'CHECKSUM')) continue;
+    const open = skipSpace(tokens, at + 1);
+    if (!isPunct(tokens[open], '(')) continue;
+    const close = matchingParen(tokens, open);
+    const column = lookups(tokens[at]!);
+    const args = splitTopLevel(tokens.slice(open + 1, close)).map((arg) => {
+      const type = expressionType(arg, column);
+      return type && CANONICAL_TYPES.has(type.name) ? convertCall(typeDeclaration(type), arg) : arg;
+    });
+    const rewritten = args.flatMap((arg, index) => (index === 0 ? arg : [comma, ...arg]));
+    tokens.splice(open + 1, close - open - 1, ...rewritten);
   }
 }
 
@@ -139,12 +169,14 @@ function rewriteTop(tokens: Token[]): void {
   }
 }
 
-/** Small word-level rewrites: ISNULL, N'…', dbo. prefixes, WITH (NOLOCK). */
+/** Small word-level rewrites: ISNULL, COUNT_BIG, N'…', dbo. prefixes, WITH (NOLOCK). */
 function rewriteWords(tokens: Token[]): void {
   for (let at = 0; at < tokens.length; at += 1) {
     const token = tokens[at]!;
     if (token.kind === 'string' && token.text.startsWith('N')) token.text = token.text.slice(1);
     if (isWord(token, 'ISNULL') && isPunct(tokens[skipSpace(tokens, at + 1)], '(')) token.text = 'IFNULL';
+    // COUNT_BIG differs from COUNT only by its type (bigint), which tsql-types.ts reports.
+    if (isWord(token, 'COUNT_BIG') && isPunct(tokens[skipSpace(tokens, at + 1)], '(')) token.text = 'COUNT';
     const isDbo = isWord(token, 'DBO') || (token.kind === 'quoted' && token.text.slice(1, -1).toLowerCase() === 'dbo');
     if (isDbo && isPunct(tokens[at + 1], '.')) {
       tokens.splice(at, 2);
@@ -162,14 +194,37 @@ function rewriteWords(tokens: Token[]): void {
   }
 }
 
-/** Translates one T-SQL statement into SQLite SQL. */
-export function translateTsql(sql: string): string {
+export interface TsqlOptions {
+  /** Lets typing and conversions see the tables' declared types; without it, expressions stay untyped. */
+  tableColumns?: TableColumns;
+  /** The version played: newer constructs are refused as that version refuses them. */
+  version?: SqlServerVersion;
+}
+
+export interface Translation {
+  sql: string;
+  /** The SQL Server type of each result column that T-SQL types from the text, else undefined. */
+  resultTypes: Array<SqlServerType | undefined> | undefined;
+}
+
+/** Translates one T-SQL statement into SQLite SQL, with the types of its result columns. */
+export function translateStatement(sql: string, options: TsqlOptions = {}): Translation {
   const tokens = tokenize(sql);
+  if (options.version) refuseNewerConstructs(tokens, options.version);
+  const lookups = scopeLookups(tokens, options.tableColumns);
+  const resultTypes = selectListTypes(tokens, lookups);
   rewriteWords(tokens);
-  rewriteCasts(tokens);
+  rewriteCasts(tokens, lookups);
+  annotateConverts(tokens, lookups);
+  canonicalChecksumArguments(tokens, lookups);
   quoteFirstArgument(tokens);
   rewriteTop(tokens);
-  return joinText(tokens);
+  return { sql: joinText(tokens), resultTypes };
+}
+
+/** Translates one T-SQL statement into SQLite SQL. */
+export function translateTsql(sql: string, options: TsqlOptions = {}): string {
+  return translateStatement(sql, options).sql;
 }
 
 /** True when a batch only holds SET statements (tedious sends such a batch after every login). */
@@ -327,7 +382,46 @@ function formatWithStyle(clock: WallClock, style: number | null): string {
   }
 }
 
-function convert(typeText: FunctionValue, value: FunctionValue, style: FunctionValue = null): FunctionValue {
+/** Rounds an unscaled integer to a multiple of `unit`, half away from zero, and drops that unit. */
+function roundAway(unscaled: bigint, unit: bigint): bigint {
+  const magnitude = ((unscaled < 0n ? -unscaled : unscaled) + unit / 2n) / unit;
+  return unscaled < 0n ? -magnitude : magnitude;
+}
+
+const withThousands = (text: string): string => text.replace(/^(-?\d+)/, (whole) => whole.replace(/\B(?=(\d{3})+$)/g, ','));
+
+/**
+ * An amount as T-SQL writes it in text: decimal/numeric with every decimal of its scale (`-12.500000`);
+ * money with two decimals (style 0, style 1 adds thousands commas) or four (style 2).
+ */
+function amountText(value: FunctionValue, style: FunctionValue, source: SqlServerType): string {
+  if (source.name === 'decimal' || source.name === 'numeric') {
+    const scale = source.scale ?? 0;
+    return formatUnscaled(toUnscaled(value, scale, typeDeclaration(source)), scale);
+  }
+  const fourDecimals = toUnscaled(value, 4, source.name);
+  if (Number(style) === 2) return formatUnscaled(fourDecimals, 4);
+  const text = formatUnscaled(roundAway(fourDecimals, 100n), 2);
+  return Number(style) === 1 ? withThousands(text) : text;
+}
+
+function toText(type: SqlServerType, value: Exclude<FunctionValue, null>, style: FunctionValue, sourceText: FunctionValue): string {
+  const source = sourceText === null ? undefined : parseDeclaredType(String(sourceText));
+  if (source) {
+    const text = amountText(value, style, source);
+    // An amount never gets cut: a text too short for it is an error, as on SQL Server.
+    if (typeof type.length === 'number' && text.length > type.length) {
+      throw new ServerError(8115, `Arithmetic overflow error converting ${source.name} to data type ${type.name}.`);
+    }
+    return text;
+  }
+  const clock = typeof value === 'string' && style !== null ? parseWallClock(value) : undefined;
+  const text = clock ? formatWithStyle(clock, Number(style)) : Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
+  return type.length === 'max' || type.length === undefined ? text : text.slice(0, type.length);
+}
+
+/** CONVERT(type, value, style, source type): the source type is only passed (by the translation) for amounts. */
+function convert(typeText: FunctionValue, value: FunctionValue, style: FunctionValue = null, source: FunctionValue = null): FunctionValue {
   const type: SqlServerType | undefined = parseDeclaredType(String(typeText));
   if (!type) throw new ServerError(243, `Type ${String(typeText)} is not a defined system type.`);
   if (value === null) return null;
@@ -335,11 +429,8 @@ function convert(typeText: FunctionValue, value: FunctionValue, style: FunctionV
     case 'char':
     case 'varchar':
     case 'nchar':
-    case 'nvarchar': {
-      const clock = typeof value === 'string' && style !== null ? parseWallClock(value) : undefined;
-      const text = clock ? formatWithStyle(clock, Number(style)) : Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
-      return type.length === 'max' || type.length === undefined ? text : text.slice(0, type.length);
-    }
+    case 'nvarchar':
+      return toText(type, value, style, source);
     case 'tinyint':
     case 'smallint':
     case 'int':
@@ -374,13 +465,77 @@ function convert(typeText: FunctionValue, value: FunctionValue, style: FunctionV
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Checksums
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fnv(hash: number, bytes: Uint8Array): number {
+  let h = hash;
+  for (const byte of bytes) h = Math.imul(h ^ byte, FNV_PRIME);
+  return h;
+}
+
+/** murmur3's finaliser: spreads every input bit over the whole int. */
+function avalanche(hash: number): number {
+  let h = hash;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** A value as tagged bytes: its kind, its length, its content (NULL is a kind of its own). */
+function checksumBytes(value: FunctionValue): [tag: number, bytes: Uint8Array] {
+  if (value === null) return [0, new Uint8Array()];
+  if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) return [1, Buffer.from(String(value))];
+  if (typeof value === 'number') return [2, Buffer.from(String(value))];
+  if (typeof value === 'string') return [3, Buffer.from(value, 'utf8')];
+  return [4, value];
+}
+
+/**
+ * BINARY_CHECKSUM(a, b, …): a deterministic int of the values, changed by any change of any of them,
+ * letter case included (it reads bytes, not the collation). This is NOT SQL Server's algorithm (a 4-bit
+ * rotate-and-XOR over the bytes): sbsync only ever compares a checksum with one the same server gave at
+ * an earlier sync, never with a value computed elsewhere, so any good mixing does. FNV-1a over each
+ * value's tag, length and bytes, then an avalanche step. Amounts and datetimes arrive already converted
+ * to their declared type by the translation, so the checksum is of the value, not of SQLite's storage.
+ */
+function binaryChecksum(values: readonly FunctionValue[]): number {
+  let hash = FNV_OFFSET;
+  for (const value of values) {
+    const [tag, bytes] = checksumBytes(value);
+    const header = Buffer.alloc(5);
+    header.writeUInt8(tag, 0);
+    header.writeUInt32LE(bytes.length, 1);
+    hash = fnv(fnv(hash, header), bytes);
+  }
+  return avalanche(hash);
+}
+
+/** CHECKSUM_AGG: the XOR of the int values, NULLs ignored, NULL when there is none (as on SQL Server). */
+function registerChecksumAggregate(db: Database.Database): void {
+  db.aggregate('CHECKSUM_AGG', {
+    start: () => null,
+    step: (total: number | null, value: unknown) => {
+      if (value === null || value === undefined) return total;
+      return (total ?? 0) ^ Number(BigInt.asIntN(32, BigInt(value as number | bigint)));
+    },
+    deterministic: true,
+    safeIntegers: true,
+  });
+}
+
 export interface TsqlFunctionOptions {
   /** The server's wall-clock time, what GETDATE() returns. */
   now: () => string;
+  /** What SERVERPROPERTY('ProductVersion') answers. */
+  version?: SqlServerVersion;
 }
 
 /** Registers the T-SQL functions SQLite lacks on one connection. */
-export function registerTsqlFunctions(db: Database.Database, { now }: TsqlFunctionOptions): void {
+export function registerTsqlFunctions(db: Database.Database, { now, version = SQL_SERVER_2019 }: TsqlFunctionOptions): void {
   const define = (name: string, fn: (...args: FunctionValue[]) => FunctionValue, deterministic = true): void => {
     db.function(name, { deterministic, varargs: true, safeIntegers: true }, fn as (...args: unknown[]) => unknown);
   };
@@ -388,7 +543,12 @@ export function registerTsqlFunctions(db: Database.Database, { now }: TsqlFuncti
     const clock = asClock(value, what);
     return clock === null ? null : use(clock);
   };
-  define('CONVERT', (type, value, style) => convert(type ?? null, value ?? null, style ?? null));
+  define('CONVERT', (type, value, style, source) => convert(type ?? null, value ?? null, style ?? null, source ?? null));
+  define('BINARY_CHECKSUM', (...values) => binaryChecksum(values));
+  // CHECKSUM follows the collation: French_CI_AS ignores case, so the text is folded first.
+  define('CHECKSUM', (...values) => binaryChecksum(values.map((value) => (typeof value === 'string' ? value.toLowerCase() : value))));
+  registerChecksumAggregate(db);
+  define('SERVERPROPERTY', (name) => (String(name).toLowerCase() === 'productversion' ? productVersion(version) : null));
   define('GETDATE', () => now(), false);
   define('DATEADD', (part, amount, date) =>
     clockOrNull(date ?? null, 'DATEADD', (clock) => formatSqliteDateTime(dateAdd(datePart(part ?? null), Number(amount), clock))),

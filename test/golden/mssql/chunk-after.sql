@@ -1,0 +1,3 @@
+-- chunkAfterSql('mssql', 'F_TABLE', columns, 5000)
+-- parameters: @after int
+SELECT TOP (5000) [cbMarq], [CT_Num], CAST([EC_Montant] AS varchar(48)) AS [EC_Montant], [EC_Date], [N° pièce], CONVERT(varchar(48), [DO_Frais], 2) AS [DO_Frais], [cbModification] FROM [F_TABLE] WHERE [cbMarq] > @after ORDER BY [cbMarq]
