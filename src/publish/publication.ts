@@ -617,7 +617,7 @@ async function publishTables(
       return { service: 'data-manager', status: 'dry-run', mode, datasets: reports, durationMs: 0 };
     }
     if (incremental && uploads === 0) {
-      // Nothing changed: the portal already shows this state; committing it only moves the watermarks.
+      // Nothing changed: the portal already shows this state; committing it only moves the marks.
       for (const p of pendings) await commitState(p, deps.now);
       return { service: 'data-manager', status: 'up-to-date', mode, publicationId: current!.publicationId, datasets: reports, durationMs: 0 };
     }

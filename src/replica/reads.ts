@@ -13,6 +13,8 @@ import type { SourceColumn } from './schema.js';
 
 export const ROW_KEY = 'cbMarq';
 export const MODIFIED = 'cbModification';
+/** The replica's own column: the sync generation that last changed the row (schema.ts). Never published. */
+export const GENERATION_COLUMN = '__sbsync_gen';
 
 /**
  * Keys per bucket: the unit of change detection (a bucket is `cbMarq / BUCKET_KEYS`, fixed whatever rows come

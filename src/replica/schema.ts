@@ -16,10 +16,7 @@
 import { rawColumnType, type RawColumnType } from '../extract/raw/sql.js';
 import type { ColumnInfo } from '../extract/source.js';
 import { findSageTable } from '../extract/sage/tables.js';
-import { quoteIdent, ROW_KEY } from './reads.js';
-
-/** The sync generation column: not a Sage column, never published. */
-export const GENERATION_COLUMN = '__sbsync_gen';
+import { GENERATION_COLUMN, quoteIdent, ROW_KEY } from './reads.js';
 
 export type ColumnKind = RawColumnType;
 

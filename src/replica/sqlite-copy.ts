@@ -11,7 +11,8 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { datetimeValue, decimalValue, plainValue } from '../extract/sources/sqlite.js';
 import type { SqlValue } from '../extract/source.js';
 import { quoteIdent, ROW_KEY } from './reads.js';
-import { GENERATION_COLUMN, type SourceColumn } from './schema.js';
+import { GENERATION_COLUMN } from './reads.js';
+import type { SourceColumn } from './schema.js';
 import { storedValue } from './values.js';
 
 export const SOURCE_SCHEMA = 'sbsync_source';

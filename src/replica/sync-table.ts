@@ -15,7 +15,7 @@
  * changed at the next sync, never missed.
  */
 import { SourceError } from '../errors.js';
-import { minusSeconds } from '../extract/raw/extract.js';
+import { minusSeconds } from '../extract/sage/calendar.js';
 import type { SqlParams, SqlSource } from '../extract/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
 import { BUCKET_KEYS, changedAfterSql, chunkAfterSql, MODIFIED, quoteIdent, rangeRowsSql, ROW_KEY } from './reads.js';

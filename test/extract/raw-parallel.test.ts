@@ -37,7 +37,6 @@ interface Output {
   keyCount: number;
   keysSha256: string | undefined;
   keysFile: string | undefined;
-  window: unknown;
 }
 
 async function extract(path: string, table: string, withFile: boolean, options: ExtractOptions): Promise<Output> {
@@ -60,7 +59,6 @@ async function extractFrom(source: SqlSource, table: string, options: ExtractOpt
       keyCount: result.keyCount,
       keysSha256: result.pending?.manifest.keysSha256,
       keysFile: result.pending ? readFileSync(result.pending.pendingKeysPath).toString('hex') : undefined,
-      window: result.pending?.manifest.window,
     };
     if (result.pending) await discardState(result.pending);
     return out;
@@ -93,7 +91,7 @@ beforeAll(async () => {
 afterAll(() => dir.remove());
 
 describe('parallel SQLite reading', () => {
-  it('gives byte-identical lines, key file and fingerprints to the in-thread path on a fixture', async () => {
+  it('gives byte-identical lines and key file to the in-thread path on a fixture', async () => {
     const inThread = await extract(fixture, 'F_ECRITUREC', false, { mode: 'full', stateDir: dir.file('s1'), chunkSize: 7 });
     expect(inThread.rows).toBe(103);
     for (const readers of [1, 2, 3]) {
@@ -102,7 +100,7 @@ describe('parallel SQLite reading', () => {
     }
     // Chunk sizes that do and do not divide the row count, and a single chunk.
     for (const chunkSize of [1, 103, 1000]) {
-      expect(await extract(fixture, 'F_ECRITUREC', true, { mode: 'full', chunkSize, readers: 2 })).toEqual({ ...inThread, keysSha256: undefined, keysFile: undefined, window: undefined });
+      expect(await extract(fixture, 'F_ECRITUREC', true, { mode: 'full', chunkSize, readers: 2 })).toEqual({ ...inThread, keysSha256: undefined, keysFile: undefined });
     }
   });
 
@@ -113,7 +111,6 @@ describe('parallel SQLite reading', () => {
       expect(b.rows, dataset.table).toBe(a.rows);
       expect(b.lines.join('\n') === a.lines.join('\n'), dataset.table).toBe(true);
       expect(b.keysFile, dataset.table).toBe(a.keysFile);
-      expect(b.window, dataset.table).toEqual(a.window);
     }
   });
 
@@ -153,7 +150,7 @@ describe('parallel SQLite reading', () => {
 
   it('hands over ranges too large for a shared slot (long texts), byte-identical', async () => {
     // 600 rows of ~6 KB of text: a 500-row range is ~3 MB, more than a reader's 1 MB slot, so its block is
-    // transferred instead of copied; the first rows also carry the window flag (fingerprints).
+    // transferred instead of copied.
     const long = (i: number) => `Libellé ${i} ${'é€"\\\t'.repeat(3)}${'x'.repeat(6000)}`;
     const rows = Array.from({ length: 600 }, (_, i) => ({
       EC_No: i + 1,
@@ -185,7 +182,7 @@ describe('parallel SQLite reading', () => {
     for await (const chunk of readRangesInParallel({
       file: fixture,
       label: fixture,
-      sql: rangeBlockSql(chunkSql('F_ECRITUREC', columns, chunkSize + 1, undefined, { upto: true }), false),
+      sql: rangeBlockSql(chunkSql('F_ECRITUREC', columns, chunkSize + 1, undefined, { upto: true })),
       endSql: rangeEndSql('F_ECRITUREC', 3 * chunkSize),
       params: {},
       chunkSize,
@@ -223,7 +220,7 @@ describe('parallel SQLite reading', () => {
         for await (const chunk of readRangesInParallel({
           file,
           label: file,
-          sql: rangeBlockSql(chunkSql('F_ECRITUREC', columns, chunkSize + 1, undefined, { upto: true }), false),
+          sql: rangeBlockSql(chunkSql('F_ECRITUREC', columns, chunkSize + 1, undefined, { upto: true })),
           endSql: rangeEndSql('F_ECRITUREC', chunkSize),
           params: {},
           chunkSize,
@@ -252,8 +249,8 @@ describe('parallel SQLite reading', () => {
     const file = dir.file('bad-key.sqlite');
     const db = new Database(file);
     db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '1')`);
-    db.exec(`CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), cbMarq int NOT NULL, cbModification datetime)`);
-    const insert = db.prepare('INSERT INTO F_ECRITUREC VALUES (?, ?, ?, NULL)');
+    db.exec(`CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), cbMarq int NOT NULL, cbModification datetime, __sbsync_gen INTEGER NOT NULL DEFAULT 1)`);
+    const insert = db.prepare('INSERT INTO F_ECRITUREC (EC_No, EC_Intitule, cbMarq, cbModification) VALUES (?, ?, ?, NULL)');
     db.transaction(() => {
       for (let i = 1; i <= 6000; i++) insert.run(i, `L${i}`, i === 4321 ? 'x4321' : i);
     })();

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractTable, type ExtractOptions, type RawExtractionResult } from '../../src/extract/raw/extract.js';
-import { decodeFingerprints, encodeFingerprints, lineFingerprint } from '../../src/extract/state/fingerprints.js';
 import { KeyFileError, KeyReader, readKeyFile, unionKeys, writeKeyFile } from '../../src/extract/state/keys.js';
 import { commitState, discardState, loadState, resetState } from '../../src/extract/state/store.js';
 import { sqliteReplica } from '../support/replica.js';
@@ -33,13 +32,14 @@ interface Run {
 }
 
 /** Syncs the replica of the Sage file (as `publish` does), then extracts F_ECRITUREC from it. */
-async function run(options: ExtractOptions | 'auto', overlapSeconds?: number): Promise<Run> {
-  const source = await sqliteReplica(db, { dataDirectory: dir.file('data'), tables: ['F_ECRITUREC'] });
+async function run(options: ExtractOptions | 'auto'): Promise<Run> {
+  // Checksums every sync: a row changed without its stamp moving reaches the replica, hence the delta.
+  const source = await sqliteReplica(db, { dataDirectory: dir.file('data'), tables: ['F_ECRITUREC'], checksums: 'every-sync' });
   try {
     let opts: ExtractOptions;
     if (options === 'auto') {
       const since = await loadState(stateDir, 'F_ECRITUREC');
-      opts = since ? { mode: 'incremental', since, ...(overlapSeconds === undefined ? {} : { overlapSeconds }) } : { mode: 'full', stateDir };
+      opts = since ? { mode: 'incremental', since } : { mode: 'full', stateDir };
     } else opts = options;
     const ex = await extractTable(source, 'F_ECRITUREC', opts);
     const at = ex.columns.findIndex((c) => c.name === 'EC_No');
@@ -95,26 +95,25 @@ describe('incremental extraction', () => {
     const first = await run('auto');
     expect(first.mode).toBe('full');
     expect(first.rows).toEqual([1, 2, 3, 4, 5]);
-    expect(first.result).toMatchObject({ rows: 5, deleted: 0, keyCount: 5, lastKey: 5, watermark: '2024-01-01T08:40:00' });
+    expect(first.result).toMatchObject({ rows: 5, deleted: 0, keyCount: 5, lastKey: 5, replicaGeneration: 1 });
     await commitState(first.result.pending!);
-    expect((await loadState(stateDir, 'F_ECRITUREC'))?.manifest).toMatchObject({ generation: 1, keyCount: 5, lastKey: 5, watermark: '2024-01-01T08:40:00' });
+    expect((await loadState(stateDir, 'F_ECRITUREC'))?.manifest).toMatchObject({ generation: 1, keyCount: 5, lastKey: 5, replicaGeneration: 1 });
 
     write(`UPDATE F_ECRITUREC SET EC_Intitule = 'Modifiée', cbModification = '2024-01-01 09:00:00' WHERE EC_No = 2`);
     write(`DELETE FROM F_ECRITUREC WHERE EC_No = 4`);
     insertLine(6, '2024-01-01 09:05:00');
     insertLine(7, null); // inserted by plain SQL without a stamp: found through cbMarq > lastKey
 
-    const second = await run('auto', 0);
+    const second = await run('auto');
     expect(second.mode).toBe('incremental');
-    // Row 5 carries the watermark itself (>=) and is re-read, but its line has not changed since the full
-    // run fingerprinted it: it is not sent again.
+    // Exactly the rows the replica wrote since: no overlap window, nothing re-sent.
     expect(second.rows).toEqual([2, 6, 7]);
     expect(await deleted(second.result)).toEqual([4]);
-    expect(second.result).toMatchObject({ rows: 3, deleted: 1, keyCount: 6, lastKey: 7, watermark: '2024-01-01T09:05:00' });
+    expect(second.result).toMatchObject({ rows: 3, deleted: 1, keyCount: 6, lastKey: 7, replicaGeneration: 2 });
     await commitState(second.result.pending!);
 
-    const third = await run('auto', 0);
-    expect(third.rows).toEqual([]); // row 6 (on the watermark) is re-read and unchanged
+    const third = await run('auto');
+    expect(third.rows).toEqual([]);
     expect(await deleted(third.result)).toEqual([]);
     expect(third.result.keyCount).toBe(6);
   });
@@ -125,33 +124,21 @@ describe('incremental extraction', () => {
     write(`DELETE FROM F_ECRITUREC WHERE EC_No = 1`);
     write(`UPDATE F_ECRITUREC SET cbModification = '2024-01-02 00:00:00' WHERE EC_No = 3`);
 
-    const a = await run('auto', 0);
+    const a = await run('auto');
     expect(a.rows).toEqual([3]);
     expect(await deleted(a.result)).toEqual([1]);
     // The publication failed: no commit. The next run starts again from the same state.
     const state = await loadState(stateDir, 'F_ECRITUREC');
-    expect(state?.manifest).toMatchObject({ generation: 1, watermark: '2024-01-01T08:40:00', keyCount: 5 });
+    expect(state?.manifest).toMatchObject({ generation: 1, replicaGeneration: 1, keyCount: 5 });
     await discardState(a.result.pending!);
     expect(readdirSync(stateDir).sort()).toEqual(['F_ECRITUREC.1.keys', 'F_ECRITUREC.json']);
 
-    const b = await run('auto', 0);
+    const b = await run('auto');
     expect(b.rows).toEqual([3]);
     expect(await deleted(b.result)).toEqual([1]);
     await commitState(b.result.pending!);
     expect(readdirSync(stateDir).sort()).toEqual(['F_ECRITUREC.2.keys', 'F_ECRITUREC.json']);
     expect(readKeyFile(`${stateDir}/F_ECRITUREC.2.keys`)).toEqual([2, 3, 4, 5]);
-  });
-
-  it('re-reads the rows inside the overlap window below the watermark, and sends those not fingerprinted', async () => {
-    const first = await run('auto');
-    await commitState(first.result.pending!);
-    // The full run fingerprinted its default 2-minute window (row 5 at 08:40). A wider window re-reads rows
-    // 2–4 too, which have no fingerprint, so they are sent; row 5 is not.
-    const within = await run('auto', 30 * 60); // watermark 08:40 − 30 min = 08:10
-    expect(within.rows).toEqual([2, 3, 4]);
-    expect(within.result.watermark).toBe('2024-01-01T08:40:00');
-    const defaultWindow = await run('auto'); // 2 minutes: only row 5, unchanged
-    expect(defaultWindow.rows).toEqual([]);
   });
 
   it('a full extraction after a state replaces it (next generation), with no deletions listed', async () => {
@@ -193,7 +180,7 @@ describe('incremental extraction', () => {
     writeFileSync(`${stateDir}/F_ECRITUREC.pending-99999999-deadbeef.keys`, 'partial');
     writeFileSync(`${stateDir}/F_ECRITUREC.7.keys`, 'orphan of a commit that crashed before its manifest');
     expect((await loadState(stateDir, 'F_ECRITUREC'))?.manifest.generation).toBe(1);
-    const next = await run('auto', 0);
+    const next = await run('auto');
     expect(next.mode).toBe('incremental');
     await discardState(next.result.pending!);
     expect(readdirSync(stateDir).sort()).toEqual(['F_ECRITUREC.1.keys', 'F_ECRITUREC.json']);
@@ -202,8 +189,8 @@ describe('incremental extraction', () => {
   it('refuses to commit over a newer commit, and commit is idempotent', async () => {
     const first = await run('auto');
     await commitState(first.result.pending!);
-    const a = await run('auto', 0);
-    const b = await run('auto', 0); // extracted from the same generation 1 as `a`
+    const a = await run('auto');
+    const b = await run('auto'); // extracted from the same generation 1 as `a`
     await commitState(a.result.pending!);
     await commitState(a.result.pending!); // again: no-op
     await expect(commitState(b.result.pending!)).rejects.toThrow(/changed since this extraction started/);
@@ -221,38 +208,43 @@ describe('incremental extraction', () => {
   });
 });
 
-describe('fingerprints of the re-read window', () => {
-  const windowOf = async () => (await loadState(stateDir, 'F_ECRITUREC'))?.manifest.window;
-
+describe('deltas from the replica', () => {
   it('an incremental run with nothing changed yields no line and no deletion, run after run', async () => {
-    write(`UPDATE F_ECRITUREC SET cbModification = '2024-01-01 08:39:00' WHERE EC_No = 4`); // inside the window too
     const first = await run('auto');
     expect(first.rows).toEqual([1, 2, 3, 4, 5]);
     await commitState(first.result.pending!);
-    // Rows 4 and 5 are within 2 minutes of the watermark 08:40: the next run reads them again.
-    expect(await windowOf()).toMatchObject({ from: '2024-01-01T08:38:00', count: 2 });
     for (let i = 0; i < 3; i++) {
       const again = await run('auto');
       expect(again.mode).toBe('incremental');
       expect(again.rows).toEqual([]);
-      expect(again.result).toMatchObject({ rows: 0, deleted: 0, keyCount: 5, watermark: '2024-01-01T08:40:00' });
+      expect(again.result).toMatchObject({ rows: 0, deleted: 0, keyCount: 5 });
       expect(await deleted(again.result)).toEqual([]);
       await commitState(again.result.pending!);
-      expect(await windowOf()).toMatchObject({ count: 2 }); // carried over by the runs that skipped the rows
     }
+  });
+
+  it('sends a row changed without its cbModification moving (a tool writing straight to the database)', async () => {
+    await commitState((await run('auto')).result.pending!);
+    write(`UPDATE F_ECRITUREC SET EC_Montant = 99 WHERE EC_No = 3`); // same stamp as before
+    const second = await run('auto');
+    expect(second.rows).toEqual([3]);
+    await commitState(second.result.pending!);
+    // Changed twice within the same minute stamp: only the values tell, and they are enough.
+    write(`UPDATE F_ECRITUREC SET EC_Intitule = 'Corrigée' WHERE EC_No = 3`);
+    expect((await run('auto')).rows).toEqual([3]);
   });
 
   it('finds a lone deletion, carries the key set over when nothing changed, and compares keys again when a row comes back under an old key', async () => {
     await commitState((await run('auto')).result.pending!);
     write(`DELETE FROM F_ECRITUREC WHERE EC_No = 3`);
-    const afterDelete = await run('auto', 0);
+    const afterDelete = await run('auto');
     expect(afterDelete.rows).toEqual([]);
     expect(await deleted(afterDelete.result)).toEqual([3]);
     expect(afterDelete.result.keyCount).toBe(4);
     await commitState(afterDelete.result.pending!);
 
     // Nothing changed: same count, no key above lastKey, nothing extracted: the committed keys are carried over.
-    const unchanged = await run('auto', 0);
+    const unchanged = await run('auto');
     expect(unchanged.result).toMatchObject({ rows: 0, deleted: 0, keyCount: 4 });
     expect(readKeyFile(unchanged.result.pending!.pendingKeysPath)).toEqual([1, 2, 4, 5]);
     await commitState(unchanged.result.pending!);
@@ -264,81 +256,19 @@ describe('fingerprints of the re-read window', () => {
     write(
       `INSERT INTO F_ECRITUREC (cbMarq, EC_No, JO_Num, JM_Date, EC_Jour, CG_Num, EC_Intitule, EC_Sens, EC_Montant, cbModification) VALUES (3, 30, 'VTE', '2024-01-01 00:00:00', 1, '706000', 'Revenue', 0, 1, '2024-01-02 10:00:00')`,
     );
-    const reused = await run('auto', 0);
+    const reused = await run('auto');
     expect(reused.rows).toEqual([30]);
     expect(await deleted(reused.result)).toEqual([2]);
     expect(reused.result.keyCount).toBe(4);
     expect(readKeyFile(reused.result.pending!.pendingKeysPath)).toEqual([1, 3, 4, 5]);
   });
 
-  it('sends a row changed again within the same minute stamp', async () => {
-    const first = await run('auto');
-    await commitState(first.result.pending!);
-    // Same cbModification (smalldatetime rounds to the minute), another label: only the line tells.
-    write(`UPDATE F_ECRITUREC SET EC_Intitule = 'Corrigée' WHERE EC_No = 5`);
-    const second = await run('auto');
-    expect(second.rows).toEqual([5]);
-    expect(second.result).toMatchObject({ rows: 1, deleted: 0 });
-    await commitState(second.result.pending!);
-    // The state now holds the new line's fingerprint: nothing to send any more.
-    expect((await run('auto')).rows).toEqual([]);
-  });
-
-  it('sends a new row inside the window, and a change of a row that was skipped before', async () => {
-    const first = await run('auto');
-    await commitState(first.result.pending!);
-    insertLine(6, '2024-01-01 08:40:00'); // same stamp as the watermark
-    const second = await run('auto');
-    expect(second.rows).toEqual([6]);
-    await commitState(second.result.pending!);
-    const third = await run('auto');
-    expect(third.rows).toEqual([]);
-    await commitState(third.result.pending!);
-    write(`UPDATE F_ECRITUREC SET EC_Montant = 99 WHERE EC_No = 5`); // row 5 was skipped by both runs
-    expect((await run('auto')).rows).toEqual([5]);
-  });
-
-  it('a state without fingerprints (older format) sends its window once, then nothing', async () => {
-    const first = await run('auto');
-    await commitState(first.result.pending!);
+  it('a state of the earlier format (cbModification watermarks) is redone in full', async () => {
+    await commitState((await run('auto')).result.pending!);
     const path = `${stateDir}/F_ECRITUREC.json`;
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    expect(manifest.window).toBeDefined();
-    delete manifest.window;
-    writeFileSync(path, JSON.stringify(manifest, null, 2));
-    const second = await run('auto');
-    expect(second.mode).toBe('incremental');
-    expect(second.rows).toEqual([5]);
-    await commitState(second.result.pending!);
-    expect((await run('auto')).rows).toEqual([]);
-  });
-
-  it('damaged fingerprints are ignored (the window is sent again), and a deleted row loses its fingerprint', async () => {
-    const first = await run('auto');
-    await commitState(first.result.pending!);
-    const path = `${stateDir}/F_ECRITUREC.json`;
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { window: { fingerprints: string } };
-    manifest.window.fingerprints = 'not base64 of fingerprints!';
-    writeFileSync(path, JSON.stringify(manifest));
-    const second = await run('auto');
-    expect(second.rows).toEqual([5]);
-    write(`DELETE FROM F_ECRITUREC WHERE EC_No = 5`);
-    await commitState(second.result.pending!);
-    const third = await run('auto');
-    expect(third.rows).toEqual([]);
-    expect(await deleted(third.result)).toEqual([5]);
-    await commitState(third.result.pending!);
-    expect(await windowOf()).toBeUndefined();
-  });
-
-  it('encodes and decodes fingerprints compactly', () => {
-    const entries = new Map<number, string>([[7, lineFingerprint('[7]')], [1, lineFingerprint('[1]')], [2 ** 40, lineFingerprint('é')]]);
-    const text = encodeFingerprints(entries);
-    expect(Buffer.from(text, 'base64').length).toBe(3 * 8 + 1 + 1 + 6);
-    expect(decodeFingerprints(text, 3)).toEqual(new Map([...entries].sort((a, b) => a[0] - b[0])));
-    expect(decodeFingerprints(text, 2).size).toBe(0); // count mismatch: ignored
-    expect(decodeFingerprints(undefined, 0).size).toBe(0);
-    expect(lineFingerprint('[1,"a"]')).toMatch(/^[0-9a-f]{16}$/);
+    writeFileSync(path, JSON.stringify({ ...manifest, version: 1, watermark: '2024-01-01T08:40:00', replicaGeneration: undefined }));
+    await expect(loadState(stateDir, 'F_ECRITUREC')).rejects.toMatchObject({ hint: expect.stringMatching(/--full/) });
   });
 });
 

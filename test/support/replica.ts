@@ -20,6 +20,8 @@ export interface TestReplicaOptions {
   /** Only these tables, all read as accounting ones (default: every table of both service groups). */
   readonly tables?: readonly string[];
   readonly now?: () => Date;
+  /** When source checksums are compared (default: the config's `auto`). */
+  readonly checksums?: 'every-sync' | 'daily';
 }
 
 function testCompany(code: string, source: ResolvedSource): ResolvedCompany {
@@ -45,6 +47,7 @@ async function syncFrom(source: ResolvedSource, open: (module: SageModule) => Pr
       },
       ...(options.tables ? { tables: options.tables.map((name) => ({ name, module: 'accounting' as const })) } : {}),
       now: options.now ?? (() => new Date()),
+      ...(options.checksums ? { checksums: options.checksums } : {}),
     });
   } finally {
     for (const s of opened) await s.close();

@@ -13,20 +13,17 @@
  * chunk read completely before its lines are handed out, so no statement stays open while the consumer
  * uploads, memory is bounded by one chunk, and the database serialises every row (see raw/sql.ts).
  *
- * Incremental extraction (`since` = the committed state):
- * 1. before reading, `max(cbMarq)` and `max(cbModification)` are taken: they become the next state's
- *    `lastKey` and `watermark` (a row changed while the extraction runs is stamped at or after that
- *    watermark, so the next run sees it again);
- * 2. changed rows = `cbModification >= watermark − overlap OR cbMarq > lastKey` (new rows, and rows
- *    without a stamp inserted since);
- *    A re-read row whose line has the fingerprint kept in the state for it (the line already published,
- *    see state/fingerprints.ts) is skipped, so a run with nothing changed yields no line at all; a row
- *    changed within the same minute stamp has another line, hence another fingerprint, and is sent;
+ * Incremental extraction (`since` = the committed state), exact because the replica stamps every row it
+ * writes with the sync's generation (`__sbsync_gen`, only when a value changed) and does not move while a
+ * publication reads it (both hold the company's run lock):
+ * 1. before reading, `max(cbMarq)` and `max(__sbsync_gen)` are taken: they become the next state's `lastKey`
+ *    and `replicaGeneration`;
+ * 2. changed rows = `__sbsync_gen > replicaGeneration OR cbMarq > lastKey`: every row the replica wrote since
+ *    the last committed publication, whatever changed it at the source (Sage, or a tool that does not move
+ *    cbModification), and nothing else; a table the replica rebuilt is sent whole;
  * 3. after the rows, the current key set is read (keyset chunks of cbMarq only) and merged with the
  *    committed key set: deleted = (committed ∪ extracted) − current. Both sets are sorted files, so the
  *    merge runs in bounded memory whatever the table size.
- * Both kinds of extraction fingerprint the lines of the rows the next run will read again (the new window:
- * `cbModification >= next watermark − overlap`, or `cbMarq > next lastKey`) into the pending state.
  * A full extraction writes the key set while it reads the rows; it reports no deletions because a full
  * publication replaces the whole dataset. When the source names its file, a full extraction of a large table
  * is read by worker threads (see parallel.ts): same SQL, same lines, other cores.
@@ -34,10 +31,8 @@
 import { constants, copyFileSync, rmSync } from 'node:fs';
 import { OperationError, SourceError } from '../../errors.js';
 import { syncFile } from '../../durable.js';
-import { formatDay, formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
 import { requireReplica, type Row, type SqlParams, type SqlSource } from '../source.js';
 import {
-  DEFAULT_OVERLAP_SECONDS,
   cleanStaleFiles,
   ensureStateDir,
   loadState,
@@ -47,18 +42,15 @@ import {
   type PendingState,
   type StateColumn,
   type StateManifest,
-  type StateWindow,
   STATE_FORMAT,
   STATE_VERSION,
   type TableState,
 } from '../state/store.js';
-import { decodeFingerprints, encodeFingerprints, lineFingerprint, MAX_FINGERPRINTS } from '../state/fingerprints.js';
 import { KeyFileError, KeyReader, KeyWriter, unionKeys, type KeyStream } from '../state/keys.js';
 import {
   changedFilter,
   chunkSql,
   keyChunkSql,
-  MODIFIED,
   rangeBlockSql,
   rangeEndSql,
   rawColumns,
@@ -118,8 +110,6 @@ export type ExtractOptions =
       mode: 'incremental';
       /** The committed state of the table (`loadState(dir, table)`). */
       since: TableState;
-      /** Re-read window below the watermark (default DEFAULT_OVERLAP_SECONDS). */
-      overlapSeconds?: number;
       chunkSize?: number;
       /** As for a full extraction; used only when the extraction turns full. */
       readers?: number;
@@ -137,7 +127,7 @@ export interface NdjsonBlock {
 }
 
 /** Why an extraction is full. */
-export type FullReason = 'requested' | 'columns-changed' | 'no-modification-column' | 'state-unreadable';
+export type FullReason = 'requested' | 'columns-changed' | 'state-unreadable';
 
 export interface RawExtraction {
   readonly table: string;
@@ -175,7 +165,8 @@ export interface RawExtractionResult {
   readonly deleted: number;
   /** Rows in the table after this extraction (size of the new key set). */
   readonly keyCount: number;
-  readonly watermark: string | null;
+  /** The replica generation the rows were read at (the next incremental extraction reads what came after). */
+  readonly replicaGeneration: number;
   readonly lastKey: number;
   /** The deleted cbMarq values, ascending; readable until the pending state is committed or discarded. */
   deletedKeys(): AsyncIterable<number>;
@@ -187,29 +178,6 @@ export interface RawExtractionResult {
 
 function columnSignature(columns: readonly { name: string; type: string }[]): string {
   return JSON.stringify(columns.map((c) => [c.name, c.type]));
-}
-
-/** The watermark of a state without one: every stamped row is read. */
-const NO_WATERMARK = '1753-01-01T00:00:00';
-
-/** Wall-clock text as SQLite stores datetimes (`YYYY-MM-DD HH:MM:SS`), for parameters bound by the readers. */
-function storedDatetime(text: string): string {
-  const at = parseWallClock(text);
-  if (!at) throw new OperationError(`Invalid wall-clock time: ${text}`);
-  return formatStoredDatetime(at.days, at.seconds) + at.fraction;
-}
-
-/** `watermark − seconds` as `YYYY-MM-DDTHH:MM:SS` wall-clock text (never through a JS Date). */
-export function minusSeconds(watermark: string, seconds: number): string {
-  const at = parseWallClock(watermark);
-  if (!at) throw new OperationError(`Invalid watermark in the incremental state: ${watermark}`);
-  let total = at.days * 86400 + at.seconds - seconds;
-  const days = Math.floor(total / 86400);
-  total -= days * 86400;
-  const hh = String(Math.floor(total / 3600)).padStart(2, '0');
-  const mm = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
-  const ss = String(total % 60).padStart(2, '0');
-  return `${formatDay(days)}T${hh}:${mm}:${ss}`;
 }
 
 function toKey(value: unknown, table: string): number {
@@ -287,8 +255,6 @@ export async function extractTable(
   }
   const columns = rawColumns(discovered);
   const stateColumns: StateColumn[] = columns.map((c) => ({ name: c.name, type: c.type }));
-  const hasModified = discovered.some((c) => c.name.toLowerCase() === MODIFIED.toLowerCase());
-
   // Full or incremental?
   let since: TableState | undefined;
   let fullReason: FullReason | undefined;
@@ -297,8 +263,7 @@ export async function extractTable(
     if (since.manifest.table.toUpperCase() !== table.toUpperCase()) {
       throw new OperationError(`The state given for ${table} belongs to ${since.manifest.table}.`);
     }
-    if (!hasModified) fullReason = 'no-modification-column';
-    else if (columnSignature(since.manifest.columns) !== columnSignature(stateColumns)) fullReason = 'columns-changed';
+    if (columnSignature(since.manifest.columns) !== columnSignature(stateColumns)) fullReason = 'columns-changed';
     else if (!keyFileIsIntact(since)) fullReason = 'state-unreadable';
   } else {
     fullReason = 'requested';
@@ -314,50 +279,27 @@ export async function extractTable(
     if (!previous) previous = await loadState(stateDir, table).catch(() => undefined);
   }
 
-  const overlap = options.mode === 'incremental' ? (options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) : 0;
-  const filter = mode === 'incremental' ? changedFilter(hasModified) : undefined;
+  const filter = mode === 'incremental' ? changedFilter() : undefined;
   const baseParams: SqlParams = {};
   if (mode === 'incremental' && since) {
-    const m = since.manifest;
-    baseParams.lastKey = { type: 'int', value: m.lastKey };
-    // No watermark yet (an empty table, or no stamps): every stamped row counts as changed.
-    baseParams.since = { type: 'datetime', value: m.watermark === null ? NO_WATERMARK : minusSeconds(m.watermark, overlap) };
+    baseParams.lastKey = { type: 'int', value: since.manifest.lastKey };
+    baseParams.since = { type: 'bigint', value: since.manifest.replicaGeneration };
   }
 
-  const stats = await firstRow(source, statsSql(table, hasModified, filter), filter ? { ...baseParams } : undefined);
+  const stats = await firstRow(source, statsSql(table, filter), filter ? { ...baseParams } : undefined);
   const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
-  const startModified = typeof stats?.max_modified === 'string' && stats.max_modified >= '1901' ? stats.max_modified.slice(0, 19) : null;
+  const startGeneration = stats?.max_generation === null || stats?.max_generation === undefined ? 0 : Number(stats.max_generation);
   const rowCount = Number(stats?.row_count ?? 0);
-  // Incremental: the key range holding the changed rows when the scan ran (none: nothing to read). Rows that
-  // change later are stamped at or after the next watermark, or get keys above the next lastKey, so the next
-  // run reads them; reading them now too would be harmless.
+  // Incremental: the key range holding the changed rows (none: nothing to read).
   const changedRange =
     filter === undefined ? undefined
     : Number(stats?.changed_count ?? 0) === 0 || stats?.changed_first === null || stats?.changed_first === undefined ? null
     : { first: toKey(stats.changed_first, table), last: toKey(stats.changed_last, table) };
 
-  // The marks of the next state, known before reading: they define the rows the next run reads again.
-  const nextWatermark =
-    startModified === null ? (since?.manifest.watermark ?? null)
-    : since?.manifest.watermark && since.manifest.watermark > startModified ? since.manifest.watermark
-    : startModified;
+  // The marks of the next state.
+  const nextGeneration = Math.max(startGeneration, since?.manifest.replicaGeneration ?? 0);
   const nextLastKey = Math.max(startKey, mode === 'incremental' ? (since?.manifest.lastKey ?? 0) : 0);
 
-  // Fingerprints of the lines the next run reads again (its overlap is assumed to be this run's, or the
-  // default for a full extraction): only when there is a state to keep them and stamps to window on.
-  const fingerprinting = stateDir !== undefined && hasModified;
-  const windowFrom =
-    nextWatermark === null ? NO_WATERMARK
-    : minusSeconds(nextWatermark, options.mode === 'incremental' ? overlap : DEFAULT_OVERLAP_SECONDS);
-  if (fingerprinting) {
-    baseParams.window = { type: 'datetime', value: windowFrom };
-    baseParams.nextKey = { type: 'int', value: nextLastKey };
-  }
-  const previousFingerprints =
-    mode === 'incremental' && since?.manifest.window ? decodeFingerprints(since.manifest.window.fingerprints, since.manifest.window.count) : new Map<number, string>();
-  const fingerprints = new Map<number, string>();
-
-  const sqlOptions = { windowFlag: fingerprinting };
   const requestedReaders = options.readers ?? (rowCount >= PARALLEL_MIN_ROWS ? (options.readerPool?.readers ?? DEFAULT_READERS) : 0);
   const readers = mode === 'full' && source.file !== undefined ? Math.max(0, Math.floor(requestedReaders)) : 0;
 
@@ -381,23 +323,20 @@ export async function extractTable(
   };
 
   /** Keyset chunks read through the source, on this thread. */
-  async function* chunksInThread(): AsyncGenerator<{ keys: number[]; lines: string[]; again: number[] }> {
+  async function* chunksInThread(): AsyncGenerator<{ keys: number[]; lines: string[] }> {
     if (changedRange === null) return; // nothing changed
-    const sql = chunkSql(table, columns, chunkSize, filter, { ...sqlOptions, upto: changedRange !== undefined });
+    const sql = chunkSql(table, columns, chunkSize, filter, { upto: changedRange !== undefined });
     let after = changedRange ? changedRange.first - 1 : -1;
     const upto: SqlParams = changedRange ? { upto: { type: 'int', value: changedRange.last } } : {};
     for (;;) {
       const params: SqlParams = { ...baseParams, ...upto, after: { type: 'int', value: after } };
       const keys: number[] = [];
       const lines: string[] = [];
-      const again: number[] = [];
       for await (const row of source.query(sql, params)) {
-        const key = toKey(row.k, table);
-        keys.push(key);
+        keys.push(toKey(row.k, table));
         lines.push(row.j as string);
-        if (fingerprinting && Number(row.w) === 1) again.push(key);
       }
-      yield { keys, lines, again };
+      yield { keys, lines };
       if (keys.length < chunkSize) return;
       after = keys[keys.length - 1] as number;
     }
@@ -406,13 +345,8 @@ export async function extractTable(
   /** Key ranges read by worker threads with their own connections to the SQLite file. */
   function chunksInWorkers(): AsyncGenerator<BlockChunk> {
     const rangeRows = readerRangeRows(columns.length, chunkSize);
-    const sql = rangeBlockSql(chunkSql(table, columns, rangeRows + 1, undefined, { ...sqlOptions, upto: true }), fingerprinting);
-    const params: Record<string, string | number> = {};
-    if (fingerprinting) {
-      params.window = storedDatetime(windowFrom);
-      params.nextKey = nextLastKey;
-    }
-    const spec = { label: source.label, sql, endSql: rangeEndSql(table, rangeRows), params, chunkSize: rangeRows };
+    const sql = rangeBlockSql(chunkSql(table, columns, rangeRows + 1, undefined, { upto: true }));
+    const spec = { label: source.label, sql, endSql: rangeEndSql(table, rangeRows), params: {}, chunkSize: rangeRows };
     const pool = options.readerPool;
     return pool !== undefined && pool.file === source.file && pool.readers === readers
       ? pool.read(spec)
@@ -440,53 +374,25 @@ export async function extractTable(
     previousKey = key;
     return key;
   };
-  const remember = (key: number, fingerprint: string): void => {
-    if (fingerprints.size < MAX_FINGERPRINTS) fingerprints.set(key, fingerprint);
-  };
 
-  /** Worker blocks are handed on as they are; only their keys and fingerprints are looked at here. */
+  /** Worker blocks are handed on as they are; only their keys are looked at here. */
   async function* blocksFromWorkers(): AsyncGenerator<NdjsonBlock> {
     for await (const chunk of chunksInWorkers()) {
-      const { keys, again, prints } = chunk;
+      const { keys } = chunk;
       for (let i = 0; i < keys.length; i++) writer?.add(checkKey(keys[i]));
-      for (let i = 0; i < again.length; i++) remember(again[i] as number, prints[i] as string);
       if (keys.length === 0) continue;
       rows += keys.length;
       yield { rows: keys.length, data: chunk.data };
     }
   }
 
-  /** Rows read on this thread: re-read rows whose published line is unchanged are skipped here. */
+  /** Rows read on this thread (incremental extractions, small tables). */
   async function* blocksInThread(): AsyncGenerator<NdjsonBlock> {
-    const skipping = previousFingerprints.size > 0;
-    for await (const chunk of chunksInThread()) {
-      const { keys, lines, again: next } = chunk;
-      const out: string[] = [];
-      let f = 0;
-      for (let i = 0; i < lines.length; i++) {
-        const key = checkKey(keys[i]);
-        const line = lines[i] as string;
-        while (f < next.length && (next[f] as number) < key) f++;
-        const again = next[f] === key;
-        let fingerprint: string | undefined;
-        if (skipping) {
-          const published = previousFingerprints.get(key);
-          if (published !== undefined) {
-            fingerprint = lineFingerprint(line);
-            if (fingerprint === published) {
-              // The portal holds this very line: nothing to send, but the next run reads it again.
-              if (again) remember(key, fingerprint);
-              continue;
-            }
-          }
-        }
-        if (again) remember(key, fingerprint ?? lineFingerprint(line));
-        writer?.add(key);
-        out.push(line);
-      }
-      if (out.length === 0) continue;
-      rows += out.length;
-      yield { rows: out.length, data: Buffer.from(`${out.join('\n')}\n`, 'utf8') };
+    for await (const { keys, lines } of chunksInThread()) {
+      for (const key of keys) writer?.add(checkKey(key));
+      if (lines.length === 0) continue;
+      rows += lines.length;
+      yield { rows: lines.length, data: Buffer.from(`${lines.join('\n')}\n`, 'utf8') };
     }
   }
 
@@ -504,110 +410,56 @@ export async function extractTable(
 
   async function finishExtraction(): Promise<RawExtractionResult> {
     if (!consumed) throw new OperationError(`finish() was called before all lines of ${table} were read.`);
-    const watermark = nextWatermark;
-    const lastKey = nextLastKey;
     try {
-      if (stateDir === undefined || !writer) {
-        return result({ deleted: 0, keyCount: rows, watermark, lastKey, deletedPath: undefined, pending: undefined });
-      }
+      if (stateDir === undefined || !writer) return result({ deleted: 0, keyCount: rows, deletedPath: undefined, pending: undefined });
       const generation = (previous?.manifest.generation ?? 0) + 1;
-      const windowOf = (kept: ReadonlyMap<number, string>): StateWindow | undefined =>
-        kept.size === 0 ? undefined : { from: windowFrom, count: kept.size, fingerprints: encodeFingerprints(kept) };
-      const manifestOf = (keyCount: number, sha256: string, kept: ReadonlyMap<number, string>): StateManifest => ({
-        format: STATE_FORMAT,
-        version: STATE_VERSION,
-        table: table.toUpperCase(),
-        generation,
-        runId,
-        watermark,
-        lastKey,
-        keyCount,
-        keysFile: nextKeysFileName(table, generation),
-        keysSha256: sha256,
-        columns: stateColumns,
-        committedAt: '',
-        ...(windowOf(kept) ? { window: windowOf(kept) } : {}),
+      const pendingOf = (keyCount: number, sha256: string, keysPath: string, scratch: string[]): PendingState => ({
+        dir: stateDir,
+        manifest: {
+          format: STATE_FORMAT,
+          version: STATE_VERSION,
+          table: table.toUpperCase(),
+          generation,
+          runId,
+          replicaGeneration: nextGeneration,
+          lastKey: nextLastKey,
+          keyCount,
+          keysFile: nextKeysFileName(table, generation),
+          keysSha256: sha256,
+          columns: stateColumns,
+          committedAt: '',
+        },
+        pendingKeysPath: keysPath,
+        scratch,
+        replacesGeneration: previous?.manifest.generation ?? 0,
       });
       if (mode === 'full') {
         const keysPath = writer.path;
         const { count, sha256 } = writer.close();
-        const pending: PendingState = {
-          dir: stateDir,
-          manifest: manifestOf(count, sha256, fingerprints),
-          pendingKeysPath: keysPath,
-          scratch: [],
-          replacesGeneration: previous?.manifest.generation ?? 0,
-        };
-        return result({ deleted: 0, keyCount: count, watermark, lastKey, deletedPath: undefined, pending });
+        return result({ deleted: 0, keyCount: count, deletedPath: undefined, pending: pendingOf(count, sha256, keysPath, []) });
       }
       // Incremental: deleted = (committed ∪ extracted) − current.
       const extractedPath = writer.path;
       const extractedCount = writer.close().count;
-      const committedState = since as TableState;
-      if (extractedCount === 0 && rowCount === committedState.manifest.keyCount && startKey <= committedState.manifest.lastKey) {
+      const committed = (since as TableState).manifest;
+      if (extractedCount === 0 && rowCount === committed.keyCount && startKey <= committed.lastKey) {
         // Nothing extracted, no key above the committed lastKey, as many rows as committed keys: every current
-        // key is a committed one (keys only grow; a row put back under an old key has a new stamp and would
-        // have been extracted), so the two sets are equal. The committed key file is carried over as it is.
+        // key is a committed one (keys only grow; a row put back under an old key has a new generation and
+        // would have been extracted), so the two sets are equal. The committed key file is carried over.
         rmSync(extractedPath, { force: true });
         const keysPath = newFile('keys');
-        copyFileSync(committedState.keysPath, keysPath, constants.COPYFILE_EXCL);
+        copyFileSync((since as TableState).keysPath, keysPath, constants.COPYFILE_EXCL);
         syncFile(keysPath);
-        const pending: PendingState = {
-          dir: stateDir,
-          manifest: manifestOf(committedState.manifest.keyCount, committedState.manifest.keysSha256, fingerprints),
-          pendingKeysPath: keysPath,
-          scratch: [],
-          replacesGeneration: previous?.manifest.generation ?? 0,
-        };
-        return result({ deleted: 0, keyCount: committedState.manifest.keyCount, watermark, lastKey, deletedPath: undefined, pending });
+        return result({ deleted: 0, keyCount: committed.keyCount, deletedPath: undefined, pending: pendingOf(committed.keyCount, committed.keysSha256, keysPath, []) });
       }
-      const committed = new KeyReader((since as TableState).keysPath);
-      const extracted = new KeyReader(extractedPath);
-      const known: KeyStream = unionKeys(committed, extracted);
-      const newKeys = new KeyWriter(newFile('keys'));
-      const deletedPath = newFile('deleted.keys');
-      const deletedKeys = new KeyWriter(deletedPath);
-      // Fingerprints are kept only for keys of the new key set (a row deleted meanwhile is forgotten).
-      const kept = new Map<number, string>();
-      try {
-        let k = known.next();
-        for await (const chunk of currentKeyChunks(source, table, DEFAULT_KEY_CHUNK_SIZE)) {
-          for (const c of chunk) {
-            newKeys.add(c);
-            if (fingerprints.size > 0) {
-              const fingerprint = fingerprints.get(c);
-              if (fingerprint !== undefined) kept.set(c, fingerprint);
-            }
-            while (k !== undefined && k < c) {
-              deletedKeys.add(k);
-              k = known.next();
-            }
-            if (k === c) k = known.next();
-          }
-        }
-        while (k !== undefined) {
-          deletedKeys.add(k);
-          k = known.next();
-        }
-      } catch (error) {
-        newKeys.abandon();
-        deletedKeys.abandon();
-        throw error;
-      } finally {
-        committed.close();
-        extracted.close();
-      }
-      const { count, sha256 } = newKeys.close();
-      const deleted = deletedKeys.close().count;
+      const merged = await mergeKeySets((since as TableState).keysPath, extractedPath, newFile('keys'), newFile('deleted.keys'));
       rmSync(extractedPath, { force: true });
-      const pending: PendingState = {
-        dir: stateDir,
-        manifest: manifestOf(count, sha256, kept),
-        pendingKeysPath: newKeys.path,
-        scratch: [deletedPath],
-        replacesGeneration: previous?.manifest.generation ?? 0,
-      };
-      return result({ deleted, keyCount: count, watermark, lastKey, deletedPath, pending });
+      return result({
+        deleted: merged.deleted,
+        keyCount: merged.count,
+        deletedPath: merged.deletedPath,
+        pending: pendingOf(merged.count, merged.sha256, merged.keysPath, [merged.deletedPath]),
+      });
     } catch (error) {
       removeFiles();
       if (error instanceof KeyFileError) {
@@ -620,22 +472,50 @@ export async function extractTable(
     }
   }
 
-  function result(r: {
-    deleted: number;
-    keyCount: number;
-    watermark: string | null;
-    lastKey: number;
-    deletedPath: string | undefined;
-    pending: PendingState | undefined;
-  }): RawExtractionResult {
+  /** The new key set (the table's current keys) and the deleted keys: (committed ∪ extracted) − current. */
+  async function mergeKeySets(committedPath: string, extractedPath: string, keysPath: string, deletedPath: string) {
+    const committed = new KeyReader(committedPath);
+    const extracted = new KeyReader(extractedPath);
+    const known: KeyStream = unionKeys(committed, extracted);
+    const newKeys = new KeyWriter(keysPath);
+    const deletedKeys = new KeyWriter(deletedPath);
+    try {
+      let k = known.next();
+      for await (const chunk of currentKeyChunks(source, table, DEFAULT_KEY_CHUNK_SIZE)) {
+        for (const c of chunk) {
+          newKeys.add(c);
+          while (k !== undefined && k < c) {
+            deletedKeys.add(k);
+            k = known.next();
+          }
+          if (k === c) k = known.next();
+        }
+      }
+      while (k !== undefined) {
+        deletedKeys.add(k);
+        k = known.next();
+      }
+    } catch (error) {
+      newKeys.abandon();
+      deletedKeys.abandon();
+      throw error;
+    } finally {
+      committed.close();
+      extracted.close();
+    }
+    const { count, sha256 } = newKeys.close();
+    return { count, sha256, keysPath, deletedPath, deleted: deletedKeys.close().count };
+  }
+
+  function result(r: { deleted: number; keyCount: number; deletedPath: string | undefined; pending: PendingState | undefined }): RawExtractionResult {
     return Object.freeze({
       table,
       mode,
       rows,
       deleted: r.deleted,
       keyCount: r.keyCount,
-      watermark: r.watermark,
-      lastKey: r.lastKey,
+      replicaGeneration: nextGeneration,
+      lastKey: nextLastKey,
       pending: r.pending,
       deletedKeys: () => readKeys(r.deletedPath),
     });

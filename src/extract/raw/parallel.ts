@@ -2,10 +2,9 @@
  * Parallel reading of a SQLite table for a full raw extraction: worker threads, each with its own read-only
  * better-sqlite3 connection to the file, run the same row SQL as the in-thread path on consecutive key
  * ranges, so SQLite builds the rows' JSON on other cores. SQLite folds each range into one aggregate row
- * (sql.ts rangeBlockSql: the keys, the NDJSON bytes as a blob, the window rows); the worker copies the blob into
- * a shared slot (or transfers it when too large), packs the keys into a Float64Array and fingerprints the
- * window rows. This thread handles a few hundred rows per message, never a row at a time; the publisher hashes
- * and compresses the block as it is.
+ * (sql.ts rangeBlockSql: the keys and the NDJSON bytes as a blob); the worker copies the blob into a shared slot
+ * (or transfers it when too large) and packs the keys into a Float64Array. This thread handles a few hundred
+ * rows per message, never a row at a time; the publisher hashes and compresses the block as it is.
  *
  * Ranges: a "scout" task walks the keys (`LIMIT 1 OFFSET chunkSize − 1`, keys only, a fraction of the cost of
  * the rows) to find the ends of the next SCOUT_RANGES ranges at once; rows tasks then read `(after, end]`
@@ -33,10 +32,6 @@ export interface BlockChunk {
   readonly keys: Float64Array;
   /** The rows' lines, each followed by `\n`, UTF-8; valid until the next chunk is asked for (reused memory). */
   readonly data: Buffer;
-  /** The keys (ascending) of the rows whose `w` column is 1: those the next run reads again. */
-  readonly again: readonly number[];
-  /** The line fingerprints of `again`, in the same order (state/fingerprints.ts lineFingerprint). */
-  readonly prints: readonly string[];
 }
 
 /** What one table's read needs: its statements and bound values. */
@@ -45,7 +40,7 @@ export interface RangeReadSpec {
   readonly label: string;
   /**
    * One aggregate row per range (rangeBlockSql over chunkSql with `upto`, LIMIT `chunkSize + 1`): the rows of
-   * `@after < key <= @upto` as `n`, `keys`, `data` [, `againKeys`, `againLines`].
+   * `@after < key <= @upto` as `n`, `keys`, `data`.
    */
   readonly sql: string;
   /** rangeEndSql(table, chunkSize). */
@@ -62,7 +57,6 @@ export interface ParallelReadSpec extends RangeReadSpec {
 
 // Workers are never terminated from outside while SQLite may be running (a termination that lands while
 // better-sqlite3 builds an error aborts the whole process): they are asked to close and exit by themselves.
-// The fingerprint is lineFingerprint's (state/fingerprints.ts): the first 16 hex digits of the line's SHA-1.
 //
 // Each range's block comes out of better-sqlite3 as a new Buffer, dead once copied into the slot. V8 frees
 // such external memory only when a collection runs, and this thread allocates so little on its own heap that
@@ -72,7 +66,6 @@ export interface ParallelReadSpec extends RangeReadSpec {
 // 1M-line demo). The \`gc\` function is exposed to this thread only for that (memory.ts says more).
 const WORKER_SOURCE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { hash } = require('node:crypto');
 require('node:v8').setFlagsFromString('--expose-gc');
 const collect = typeof globalThis.gc === 'function' ? globalThis.gc : require('node:vm').runInNewContext('gc');
 const COLLECT_EVERY_BYTES = 1024 * 1024;
@@ -140,8 +133,6 @@ parentPort.on('message', (task) => {
     const got = rows.get(Object.assign({}, params, { after: task.after, upto: upto === null ? OPEN : upto }));
     const n = got.n;
     const keys = new Float64Array(n);
-    const again = [];
-    const prints = [];
     let data = null;
     let length = 0;
     if (n > 0) {
@@ -166,19 +157,8 @@ parentPort.on('message', (task) => {
       } else {
         data = ownBlock(blob);
       }
-      const flagged = got.againKeys ? JSON.parse(got.againKeys) : [];
-      if (flagged.length > 0) {
-        const text = got.againLines.toString('utf8');
-        let start = 0;
-        for (const key of flagged) {
-          const end = text.indexOf('\\n', start);
-          again.push(key);
-          prints.push(hash('sha1', text.slice(start, end), 'hex').slice(0, 16));
-          start = end + 1;
-        }
-      }
     }
-    parentPort.postMessage({ id, kind: 'rows', n, keys, data, length, again, prints, upto }, data ? [keys.buffer, data] : [keys.buffer]);
+    parentPort.postMessage({ id, kind: 'rows', n, keys, data, length, upto }, data ? [keys.buffer, data] : [keys.buffer]);
   } catch (error) {
     parentPort.postMessage({ id, kind: 'error', message: describe(error) });
   }
@@ -191,9 +171,6 @@ interface RangeResult {
   /** The block, when it did not fit in the task's slot; otherwise it is the slot's first `length` bytes. */
   readonly data: ArrayBuffer | null;
   readonly length: number;
-  /** The keys of the rows flagged `w`, and their lines' fingerprints. */
-  readonly again: number[];
-  readonly prints: string[];
   readonly upto: number | null;
 }
 
@@ -521,7 +498,7 @@ async function* readRanges(pool: ReaderPool, spec: RangeReadSpec): AsyncGenerato
           result.data !== null ? Buffer.from(result.data)
           : result.length === 0 ? Buffer.alloc(0)
           : pool.slotBytes(current.slot, result.length);
-        yield { keys, data, again: result.again, prints: result.prints };
+        yield { keys, data };
         // The consumer asked for the next block: it is done with this one.
         pool.release(current.slot);
         if (n < limit) break;

@@ -11,6 +11,7 @@
 import { microText, SQLITE_DIALECT } from '../dialect.js';
 import type { ColumnInfo } from '../source.js';
 import { sqlTypeKind } from '../sage/tables.js';
+import { GENERATION_COLUMN } from '../../replica/reads.js';
 
 /** The type of a published column. `float` is rare in Sage (approximate numbers are published as JSON numbers). */
 export type RawColumnType = 'text' | 'integer' | 'decimal' | 'datetime' | 'guid' | 'float';
@@ -23,9 +24,10 @@ export interface RawColumn {
   readonly nullable: boolean;
 }
 
-/** System columns always published when present (the incremental machinery relies on the first two). */
+/** The row key of every dataset (the incremental machinery pages and diffs on it). */
 export const ROW_KEY = 'cbMarq';
-export const MODIFIED = 'cbModification';
+/** The replica's generation stamp of each row (src/replica/schema.ts): what incremental extraction filters on. */
+const GENERATION = GENERATION_COLUMN;
 
 /**
  * Types a discovered column, or returns undefined for columns that are never published: binary ones
@@ -68,7 +70,7 @@ const sqliteQuote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  * A SQLite column to compare with text exactly as stored. Sage's datetime columns (`smalldatetime`…) get
  * NUMERIC affinity, so a bare `column >= 'text'` makes SQLite try to read both sides as numbers on every row
  * before it compares them as text anyway; the unary `+` drops the column's affinity, same result, none of
- * that work (the window flag alone cost ~5% of a full publication's time on the 1M-line demo).
+ * that work (measured: ~5% of a full publication of the 1M-line demo, for one such comparison per row).
  */
 const sqliteAsStored = (column: string): string => `+${column}`;
 
@@ -97,34 +99,27 @@ export function sqliteRowJson(columns: readonly RawColumn[]): string {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * `max(cbMarq)`, the watermark candidate `max(cbModification)` as wall-clock text, and the row count. With a
+ * `max(cbMarq)`, the replica's latest generation on the table `max(__sbsync_gen)`, and the row count. With a
  * changed-rows filter (an incremental extraction), the same scan also counts the rows it selects and gives
  * their first and last key (`changed_count`, `changed_first`, `changed_last`): the rows are then read in
  * that key range only, and not at all when none changed (a second scan of a large table saved).
  */
-export function statsSql(table: string, hasModified: boolean, filter?: string): string {
+export function statsSql(table: string, filter?: string): string {
   const key = sqliteQuote(ROW_KEY);
-  const modified = hasModified ? SQLITE_DIALECT.datetimeText(`max(${sqliteQuote(MODIFIED)})`) : 'NULL';
   const changed = filter
     ? `, sum(CASE WHEN ${filter} THEN 1 ELSE 0 END) AS changed_count, min(CASE WHEN ${filter} THEN ${key} END) AS changed_first, max(CASE WHEN ${filter} THEN ${key} END) AS changed_last`
     : '';
-  return `SELECT max(${key}) AS last_key, ${modified} AS max_modified, count(*) AS row_count${changed} FROM ${sqliteQuote(table)}`;
+  return `SELECT max(${key}) AS last_key, max(${sqliteQuote(GENERATION)}) AS max_generation, count(*) AS row_count${changed} FROM ${sqliteQuote(table)}`;
 }
 
 export interface ChunkSqlOptions {
-  /**
-   * Adds `w` = 1 for rows the next incremental run will read again (`cbModification >= @window OR
-   * cbMarq > @nextKey`), whose lines are fingerprinted in the state. Needs a cbModification column.
-   */
-  readonly windowFlag?: boolean;
   /** Bounds the chunk above too (`cbMarq <= @upto`): a key range of the parallel reader. */
   readonly upto?: boolean;
 }
 
 /**
- * One keyset chunk of rows: `k` = cbMarq, `j` = the row's JSON array (and `w`, see ChunkSqlOptions). `@after`
- * is the last key of the previous chunk; `filter` (optional) restricts to changed rows and uses `@since` /
- * `@lastKey`.
+ * One keyset chunk of rows: `k` = cbMarq, `j` = the row's JSON array. `@after` is the last key of the previous
+ * chunk; `filter` (optional) restricts to changed rows and uses `@since` / `@lastKey`.
  */
 export function chunkSql(
   table: string,
@@ -135,23 +130,18 @@ export function chunkSql(
 ): string {
   const key = sqliteQuote(ROW_KEY);
   const where = `${key} > @after${options.upto ? ` AND ${key} <= @upto` : ''}${filter ? ` AND (${filter})` : ''}`;
-  const w = options.windowFlag ? `, CASE WHEN ${modifiedAsStored()} >= @window OR ${key} > @nextKey THEN 1 ELSE 0 END AS w` : '';
-  return `SELECT ${key} AS k, ${sqliteRowJson(columns)} AS j${w} FROM ${sqliteQuote(table)} WHERE ${where} ORDER BY ${key} ${SQLITE_DIALECT.limit(chunkSize)}`;
+  return `SELECT ${key} AS k, ${sqliteRowJson(columns)} AS j FROM ${sqliteQuote(table)} WHERE ${where} ORDER BY ${key} ${SQLITE_DIALECT.limit(chunkSize)}`;
 }
 
 /**
- * A chunk of rows (chunkSql: `k`, `j` [, `w`]) folded into one row, so that a reader thread gets a whole
- * range from SQLite in one step and never handles a row at a time: `n` rows, their `keys` as a JSON array,
- * `data` = the lines joined by newlines as a blob (the NDJSON bytes but the last newline, which the reader
- * adds as it copies them: `|| char(10)` would make SQLite copy the whole block once more); with the window
- * flag, `againKeys` / `againLines` likewise for the rows flagged `w` (with the final newline). Keys and lines
- * are aggregated in the same step, so they come in the same order (which the caller checks is the key order).
+ * A chunk of rows (chunkSql: `k`, `j`) folded into one row, so that a reader thread gets a whole range from
+ * SQLite in one step and never handles a row at a time: `n` rows, their `keys` as a JSON array, `data` = the
+ * lines joined by newlines as a blob (the NDJSON bytes but the last newline, which the reader adds as it copies
+ * them: `|| char(10)` would make SQLite copy the whole block once more). Keys and lines are aggregated in the
+ * same step, so they come in the same order (which the caller checks is the key order).
  */
-export function rangeBlockSql(rowSql: string, windowFlag: boolean): string {
-  const again = windowFlag
-    ? `json_group_array(k) FILTER (WHERE w = 1) AS againKeys, CAST(group_concat(j, char(10)) FILTER (WHERE w = 1) || char(10) AS BLOB) AS againLines`
-    : `NULL AS againKeys, NULL AS againLines`;
-  return `SELECT count(*) AS n, json_group_array(k) AS keys, CAST(group_concat(j, char(10)) AS BLOB) AS data, ${again} FROM (${rowSql})`;
+export function rangeBlockSql(rowSql: string): string {
+  return `SELECT count(*) AS n, json_group_array(k) AS keys, CAST(group_concat(j, char(10)) AS BLOB) AS data FROM (${rowSql})`;
 }
 
 /**
@@ -163,13 +153,14 @@ export function rangeEndSql(table: string, rows: number): string {
   return `SELECT ${key} AS k FROM ${sqliteQuote(table)} WHERE ${key} > @after ORDER BY ${key} LIMIT 1 OFFSET ${rows - 1}`;
 }
 
-/** cbModification for a comparison with a bound wall-clock text (`@since`, `@window`). */
-const modifiedAsStored = (): string => sqliteAsStored(sqliteQuote(MODIFIED));
-
-/** The changed-rows filter of an incremental extraction. */
-export function changedFilter(hasModified: boolean): string {
-  const key = sqliteQuote(ROW_KEY);
-  return hasModified ? `${modifiedAsStored()} >= @since OR ${key} > @lastKey` : `${key} > @lastKey`;
+/**
+ * The changed-rows filter of an incremental extraction: rows the replica wrote after the generation of the last
+ * committed publication (`@since`), or with a key above its last key (`@lastKey`). Exact: a sync stamps a row
+ * only when one of its values changed, and the replica does not move while a publication reads it (both hold
+ * the company's run lock).
+ */
+export function changedFilter(): string {
+  return `${sqliteQuote(GENERATION)} > @since OR ${sqliteQuote(ROW_KEY)} > @lastKey`;
 }
 
 /** One chunk of keys, ascending, aggregated into one JSON array (one value per chunk, not one row per key). */

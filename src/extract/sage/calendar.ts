@@ -103,3 +103,16 @@ export function monthStart(days: number): number {
   const { year, month } = civilFromDays(days);
   return daysFromCivil(year, month, 1);
 }
+
+/** `text − seconds` as `YYYY-MM-DDTHH:MM:SS` wall-clock text (never through a JS Date, so no time zone). */
+export function minusSeconds(text: string, seconds: number): string {
+  const at = parseWallClock(text);
+  if (!at) throw new RangeError(`Not a wall-clock time: ${text}`);
+  let total = at.days * 86400 + at.seconds - seconds;
+  const days = Math.floor(total / 86400);
+  total -= days * 86400;
+  const hh = String(Math.floor(total / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((total % 3600) / 60)).padStart(2, '0');
+  const ss = String(total % 60).padStart(2, '0');
+  return `${formatDay(days)}T${hh}:${mm}:${ss}`;
+}

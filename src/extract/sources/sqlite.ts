@@ -24,7 +24,7 @@ import { formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
 import { decimalFromMicro, decimalToMicro, toDecimalText } from '../sage/decimal.js';
 import { sqlTypeKind } from '../sage/tables.js';
 import { REPLICA_FORMAT } from '../../replica/file.js';
-import { GENERATION_COLUMN } from '../../replica/schema.js';
+import { GENERATION_COLUMN } from '../../replica/reads.js';
 import type { ColumnInfo, Row, SqlParam, SqlParams, SqlSource, SqlValue } from '../source.js';
 
 export interface SqliteSourceOptions {

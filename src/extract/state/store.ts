@@ -2,8 +2,8 @@
  * Incremental state of the raw datasets, one pair of files per company and table, in a directory the
  * caller owns (the publisher uses `<dataDir>/state/<COMPANY>/`):
  *
- *   <TABLE>.json          the manifest: watermark, last cbMarq, key count, column signature, key file name,
- *                         and the fingerprints of the rows the next run reads again (see fingerprints.ts)
+ *   <TABLE>.json          the manifest: the replica generation and last cbMarq it was read at, key count,
+ *                         column signature, key file name
  *   <TABLE>.<gen>.keys    the cbMarq set as of the last committed publication (see keys.ts)
  *
  * The state only moves when a publication commits: an extraction writes its new key set to a pending file
@@ -24,15 +24,8 @@ import { syncDir } from '../../durable.js';
 import type { RawColumnType } from '../raw/sql.js';
 
 export const STATE_FORMAT = 'sbsync-raw-state';
-export const STATE_VERSION = 1;
-
-/**
- * Re-read window below the watermark: cbModification is a smalldatetime (minute precision, rounded to
- * the nearest minute) in many databases, and rows are stamped by client clocks; two minutes re-reads the
- * boundary rows at the cost of re-sending a few rows. Publications upsert on cbMarq, so a re-read row is
- * harmless.
- */
-export const DEFAULT_OVERLAP_SECONDS = 120;
+/** 2: marks are replica generations (1 kept cbModification watermarks: such a state is redone in full). */
+export const STATE_VERSION = 2;
 
 export interface StateColumn {
   readonly name: string;
@@ -46,8 +39,8 @@ export interface StateManifest {
   readonly generation: number;
   /** Random id of the extraction that wrote this state (makes commit idempotent). */
   readonly runId: string;
-  /** max(cbModification) read before the extraction started, wall-clock `YYYY-MM-DDTHH:MM:SS`; null when unknown. */
-  readonly watermark: string | null;
+  /** The replica's latest generation on the table when the extraction started: later ones are the next changes. */
+  readonly replicaGeneration: number;
   /** max(cbMarq) read before the extraction started (0 for an empty table). */
   readonly lastKey: number;
   readonly keyCount: number;
@@ -57,22 +50,6 @@ export interface StateManifest {
   readonly columns: readonly StateColumn[];
   /** When the state was committed (UTC, ISO 8601); information only. */
   readonly committedAt: string;
-  /** Fingerprints of the rows the next run reads again (absent in older states: the window is sent again). */
-  readonly window?: StateWindow;
-}
-
-/**
- * The rows the next incremental run will read again (the overlap window below the watermark, and rows above
- * `lastKey` read during the extraction), with a fingerprint of the line published for each, so that the next
- * run sends only those whose line changed. Optional: a state without it (written before this field existed)
- * simply sends its window again once.
- */
-export interface StateWindow {
-  /** Rows with `cbModification >= from` (wall-clock) or `cbMarq > lastKey` were fingerprinted. */
-  readonly from: string;
-  readonly count: number;
-  /** base64, see fingerprints.ts. */
-  readonly fingerprints: string;
 }
 
 /** The committed state of one table, as loaded from its directory. */
@@ -122,7 +99,7 @@ function isManifest(value: unknown, table: string): value is StateManifest {
     m.table.toUpperCase() === table.toUpperCase() &&
     Number.isSafeInteger(m.generation) &&
     typeof m.runId === 'string' &&
-    (m.watermark === null || (typeof m.watermark === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(m.watermark))) &&
+    Number.isSafeInteger(m.replicaGeneration) &&
     Number.isSafeInteger(m.lastKey) &&
     Number.isSafeInteger(m.keyCount) &&
     typeof m.keysFile === 'string' &&
