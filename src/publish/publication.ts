@@ -403,7 +403,8 @@ async function syncCompanyReplica(
   write: (event: Omit<JournalEvent, 'company'>) => Promise<void>,
 ): Promise<SqlSource> {
   const { syncReplica } = await import('../replica/sync.js');
-  const { describeTableSync } = await import('../replica/describe.js');
+  const { describeTableSync, SyncProgressText } = await import('../replica/describe.js');
+  const progress = new SyncProgressText();
   const { openReplicaSource } = await import('../extract/sources/sqlite.js');
   const sources = new CompanySources(company, options.asOf);
   const synced: TableSyncResult[] = [];
@@ -419,10 +420,14 @@ async function syncCompanyReplica(
       company,
       dataDirectory: deps.config.dataDirectory,
       openSource: (module) => sources.get(module),
+      checksums: deps.config.replica.checksums,
       now: deps.now,
       signal: deps.signal,
-      onTableStart: (table) => deps.progress.update(`${company.code} replica: ${table}…`),
-      onProgress: (table, read, expected) => deps.progress.tick(`${company.code} replica: ${table} ${formatCount(read)} / ${formatCount(expected)} rows`),
+      onTableStart: (table) => {
+        progress.start();
+        deps.progress.update(`${company.code} réplique : ${table}…`);
+      },
+      onProgress: (table, read, expected) => deps.progress.tick(`${company.code} réplique : ${progress.text(table, read, expected)}`),
       onTable: (r) => synced.push(r),
     });
   } finally {

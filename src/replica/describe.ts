@@ -24,3 +24,26 @@ export function describeTableSync(r: TableSyncResult): string {
   }
 }
 
+
+/**
+ * The progress line of a table being copied: rows so far, rate and time left (`F_ECRITUREC 120 000 /
+ * 1 000 031 lignes, 45 000 lignes/s, reste 20 s`). One per sync; `start` is called as each table begins.
+ */
+export class SyncProgressText {
+  private started = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  start(): void {
+    this.started = this.now();
+  }
+
+  text(table: string, read: number, expected: number): string {
+    const seconds = (this.now() - this.started) / 1000;
+    const head = `${table} ${rowsText(read)} / ${counted(expected, 'ligne', 'lignes')}`;
+    if (seconds < 1 || read === 0) return head;
+    const rate = read / seconds;
+    const left = Math.max(0, expected - read) / rate;
+    return `${head}, ${rowsText(Math.round(rate))} lignes/s, reste ${left < 60 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`}`;
+  }
+}

@@ -10,7 +10,7 @@ import { localDate } from '../../time.js';
 import { CompanySources } from '../../replica/company-sources.js';
 import { ReplicaFile, replicaPath, type TableRecord } from '../../replica/file.js';
 import { replicaIdentity, syncOpenReplica, type ReplicaSyncResult } from '../../replica/sync.js';
-import { describeTableSync } from '../../replica/describe.js';
+import { describeTableSync, SyncProgressText } from '../../replica/describe.js';
 import { checkReplicaFile, verifyTable, type TableVerification, type VerifyDepth } from '../../replica/verify.js';
 import { openRunJournal } from '../run-journal.js';
 
@@ -31,7 +31,6 @@ export interface ReplicaSyncCommandResult {
   exitCode?: number;
 }
 
-const rowsText = (n: number) => n.toLocaleString('fr-FR');
 
 /** Syncs one company's replica under the company's run lock; journals one line per table. */
 export async function syncCompanyReplica(
@@ -44,6 +43,7 @@ export async function syncCompanyReplica(
   const lock = await acquireRunLock(path.join(config.dataDirectory, 'locks'), company.code, { runId: journal.runId, command: 'replica sync' }, { pid: deps.pid, now: () => deps.clock.now() });
   const sources = new CompanySources(company, localDate(deps.clock.now()));
   const progress = createProgress(deps.io, deps.logger, deps.terminal.stderr.stream);
+  const tableProgress = new SyncProgressText();
   const file = replicaPath(config.dataDirectory, company.code);
   try {
     // A rebuild starts from an empty file: the old one may be damaged or copy another source.
@@ -58,8 +58,11 @@ export async function syncCompanyReplica(
         checksums: config.replica.checksums,
         now: () => deps.clock.now(),
         ...(options.signal ? { signal: options.signal } : {}),
-        onTableStart: (table) => progress.update(`${company.code} ${table}…`),
-        onProgress: (table, read, expected) => progress.tick(`${company.code} ${table}: ${rowsText(read)} / ${rowsText(expected)} lignes`),
+        onTableStart: (table) => {
+          tableProgress.start();
+          progress.update(`${company.code} ${table}…`);
+        },
+        onProgress: (table, read, expected) => progress.tick(`${company.code} ${tableProgress.text(table, read, expected)}`),
         onTable: (r) => {
           if (r.action !== 'missing') progress.done('ok', `${company.code} ${describeTableSync(r)}`);
           void journal.write({ level: 'info', event: 'replica-table-synced', company: company.code, table: r.table, message: describeTableSync(r), counts: { rows: r.rowCount, read: r.rowsRead, inserted: r.inserted, updated: r.updated, deleted: r.deleted }, durationMs: r.ms });
