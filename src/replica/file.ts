@@ -9,7 +9,6 @@
  *   committed chunk by chunk so that an interrupted copy resumes; swapped in at the end in one transaction,
  *   so readers see the old table (or none) until then;
  * - `sbsync_buckets`: per table and bucket of 1,024 keys, the row count and checksum the source gave;
- * - `sbsync_tombstones`: the keys deleted, with the generation that deleted them (for Data Manager deltas).
  * Every change a sync makes to a table, its rows and its bookkeeping, is one transaction: a kill at any
  * point leaves the table as it was or as it is now.
  */
@@ -37,7 +36,7 @@ export interface TableRecord {
   readonly module: string;
   readonly columns: readonly SourceColumn[];
   readonly signature: string;
-  /** The generation that built the table: a Data Manager publication from another epoch is redone in full. */
+  /** The generation that built the table (the rows its copy wrote carry it). */
   readonly epoch: number;
   /** The latest modification stamp seen at the start of the last sync (wall-clock text), or null. */
   readonly watermark: string | null;
@@ -69,8 +68,6 @@ const META_DDL = `
   CREATE TABLE IF NOT EXISTS sbsync_build_buckets (
     tbl TEXT NOT NULL, bucket INTEGER NOT NULL, row_count INTEGER NOT NULL, checksum TEXT,
     PRIMARY KEY (tbl, bucket)) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS sbsync_tombstones (
-    tbl TEXT NOT NULL, cbMarq INTEGER NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (tbl, cbMarq)) WITHOUT ROWID;
 `;
 
 /** The error for a replica that cannot be used as it is; its hint names the command that rebuilds it. */

@@ -10,7 +10,7 @@
  *   above the last key are merged: written, and stamped with this generation, only when they differ; (2) when
  *   checksums are due, every bucket whose count or checksum differs from the last sync's is read again whole
  *   and reconciled (this catches rows changed without cbModification moving, and deletions); otherwise, when
- *   the row counts disagree, the buckets whose counts differ are; (3) deleted keys become tombstones.
+ *   the row counts disagree, the buckets whose counts differ are.
  * Checksums are always read before the rows they cover: a row changed between the two is therefore seen as
  * changed at the next sync, never missed.
  */
@@ -60,6 +60,11 @@ export interface TableSyncOptions {
   readonly onProgress?: (read: number, expected: number) => void;
   /** SQLite sources: copy with SQLite itself (default) rather than through the source port. */
   readonly fastCopy?: boolean;
+  /**
+   * After a first copy, compare the checksums read before it with the source's (default true): catches rows
+   * changed without cbModification moving while the copy ran. The stamps and counts are compared in any case.
+   */
+  readonly checksumsAfterCopy?: boolean;
 }
 
 export interface TableSyncResult {
@@ -106,9 +111,24 @@ export async function syncTable(options: TableSyncOptions): Promise<TableSyncRes
   }
   const columns = copiedColumns(discovered);
   const signature = columnSignature(columns);
-  if (existing !== undefined && !options.full && existing.signature === signature) return updateTable(options, existing, started);
+  const building = replica.db.prepare('SELECT signature FROM sbsync_builds WHERE name = ?').pluck().get(table) as string | undefined;
+  // An interrupted copy of these very columns is resumed, even over a live table (an interrupted --full).
+  const resumable = building === signature && !options.full;
+  if (!resumable && existing !== undefined && !options.full && existing.signature === signature) {
+    if (building !== undefined) discardBuild(replica, table);
+    return updateTable(options, existing, started);
+  }
   const reason: RebuildReason | undefined = existing === undefined ? undefined : options.full ? 'requested' : 'columns-changed';
   return buildTable(options, columns, signature, existing, reason, started);
+}
+
+/** Drops an interrupted copy that will not be resumed (its columns are no longer the source's). */
+function discardBuild(replica: ReplicaFile, table: string): void {
+  replica.db.transaction(() => {
+    replica.db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', buildName(table))}`);
+    replica.db.prepare('DELETE FROM sbsync_builds WHERE name = ?').run(table);
+    replica.db.prepare('DELETE FROM sbsync_build_buckets WHERE tbl = ?').run(table);
+  })();
 }
 
 function dropMissing(options: TableSyncOptions, existed: boolean, started: number): TableSyncResult {
@@ -117,7 +137,7 @@ function dropMissing(options: TableSyncOptions, existed: boolean, started: numbe
     replica.db.transaction(() => {
       replica.db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', table)}; DROP TABLE IF EXISTS ${quoteIdent('sqlite', buildName(table))}`);
       for (const meta of ['sbsync_tables', 'sbsync_builds']) replica.db.prepare(`DELETE FROM ${meta} WHERE name = ?`).run(table);
-      for (const meta of ['sbsync_buckets', 'sbsync_build_buckets', 'sbsync_tombstones']) replica.db.prepare(`DELETE FROM ${meta} WHERE tbl = ?`).run(table);
+      for (const meta of ['sbsync_buckets', 'sbsync_build_buckets']) replica.db.prepare(`DELETE FROM ${meta} WHERE tbl = ?`).run(table);
     })();
   }
   return result(table, existed ? 'dropped' : 'missing', 0, { inserted: 0, updated: 0, deleted: 0 }, 0, 0, false, started);
@@ -188,9 +208,13 @@ async function buildTable(
     ? await copyWithSqlite(options, copy, source.file)
     : await copyThroughSource(options, copy);
   checkSignal(options.signal);
-  const rowCount = swapIn(options, columns, signature, build!, existing);
+  swapIn(options, columns, signature, build!, existing);
+  // Rows changed or deleted while the copy ran (or while it was interrupted) are caught up at once, from the
+  // marks and checksums read before its first row: the replica equals its source when the sync ends.
+  const caughtUp = await updateTable({ ...options, checksums: options.checksumsAfterCopy ?? true }, replica.table(table)!, started);
   const action: TableAction = resumed ? 'resumed' : existing === undefined ? 'created' : 'rebuilt';
-  return result(table, action, copied, { inserted: copied, updated: 0, deleted: 0 }, 0, rowCount, true, started, reason);
+  const counts = { inserted: copied + caughtUp.inserted, updated: caughtUp.updated, deleted: caughtUp.deleted };
+  return result(table, action, copied + caughtUp.rowsRead, counts, caughtUp.bucketsReread, caughtUp.rowCount, true, started, reason);
 }
 
 interface CopyState {
@@ -268,10 +292,9 @@ async function copyWithSqlite(options: TableSyncOptions, copy: CopyState, file: 
 }
 
 /** Replaces the table by its finished copy, with its indexes and bookkeeping, in one transaction. */
-function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], signature: string, build: BuildRow, existing: TableRecord | undefined): number {
+function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], signature: string, build: BuildRow, existing: TableRecord | undefined): void {
   const { replica, table } = options;
   const db = replica.db;
-  let rowCount = 0;
   db.transaction(() => {
     db.exec(`DROP TABLE IF EXISTS ${quoteIdent('sqlite', table)}`);
     db.exec(`ALTER TABLE ${quoteIdent('sqlite', buildName(table))} RENAME TO ${quoteIdent('sqlite', table)}`);
@@ -282,9 +305,8 @@ function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], sig
     db.prepare('DELETE FROM sbsync_buckets WHERE tbl = ?').run(table);
     db.prepare('INSERT INTO sbsync_buckets (tbl, bucket, row_count, checksum) SELECT tbl, bucket, row_count, checksum FROM sbsync_build_buckets WHERE tbl = ?').run(table);
     db.prepare('DELETE FROM sbsync_build_buckets WHERE tbl = ?').run(table);
-    db.prepare('DELETE FROM sbsync_tombstones WHERE tbl = ?').run(table);
     db.prepare('DELETE FROM sbsync_builds WHERE name = ?').run(table);
-    rowCount = db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', table)}`).pluck().get() as number;
+    const rowCount = db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', table)}`).pluck().get() as number;
     const now = options.now().toISOString();
     replica.putTable({
       name: table,
@@ -302,7 +324,6 @@ function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], sig
       verifiedEqual: existing?.verifiedEqual ?? null,
     });
   })();
-  return rowCount;
 }
 
 async function updateTable(options: TableSyncOptions, record: TableRecord, started: number): Promise<TableSyncResult> {

@@ -96,6 +96,7 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
       module: table.module,
       generation,
       checksums: checksumsDue(replica.table(table.name), policy, options.now()),
+      checksumsAfterCopy: policy === 'every-sync',
       ...(options.full ? { full: true } : {}),
       ...(options.chunkRows !== undefined ? { chunkRows: options.chunkRows } : {}),
       ...(options.fastCopy !== undefined ? { fastCopy: options.fastCopy } : {}),

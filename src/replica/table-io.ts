@@ -121,8 +121,6 @@ export class TableWriter {
   private readonly insert: Statement;
   private readonly select: Statement;
   private readonly remove: Statement;
-  private readonly bury: Statement;
-  private readonly unbury: Statement;
   inserted = 0;
   updated = 0;
   deleted = 0;
@@ -142,8 +140,6 @@ export class TableWriter {
     );
     this.select = db.prepare(`SELECT ${names.join(', ')} FROM ${t} WHERE ${key} = ?`).raw().safeIntegers(true);
     this.remove = db.prepare(`DELETE FROM ${t} WHERE ${key} = ?`);
-    this.bury = db.prepare(`INSERT OR REPLACE INTO sbsync_tombstones (tbl, cbMarq, gen) VALUES (?, ?, ?)`);
-    this.unbury = db.prepare(`DELETE FROM sbsync_tombstones WHERE tbl = ? AND cbMarq = ?`);
   }
 
   /** A new row (a first copy: no comparison). */
@@ -158,16 +154,12 @@ export class TableWriter {
     const current = this.select.get(key) as unknown[] | undefined;
     if (current !== undefined && sameValues(current, values)) return;
     this.insert.run(...values, this.generation);
-    if (current === undefined) {
-      this.unbury.run(this.table, key);
-      this.inserted++;
-    } else this.updated++;
+    if (current === undefined) this.inserted++;
+    else this.updated++;
   }
 
   delete(key: number): void {
-    if (this.remove.run(key).changes === 0) return;
-    this.bury.run(this.table, key, this.generation);
-    this.deleted++;
+    if (this.remove.run(key).changes > 0) this.deleted++;
   }
 
   /** Keys of the replica in `(after, upto]`. */

@@ -3,13 +3,14 @@
  * - `rows` (SQLite sources, and SQL Server on request): every row of the source read in keyset chunks and
  *   compared value by value with the replica's, in key order (a merge, in bounded memory);
  * - `checksums` (SQL Server by default): the row count of every bucket compared with the replica's, and every
- *   bucket checksum with the one recorded when the replica last read that bucket: equal checksums mean the
- *   source has not changed since, so the replica, level with it then, still is.
+ *   bucket checksum with the one recorded when the replica last compared them: equal checksums mean the source
+ *   has not changed since, so the replica, level with it then, still is; a bucket whose count or checksum
+ *   moved is read again and compared row by row (only differing rows count).
  * Either way the replica file itself is checked first (`PRAGMA quick_check`).
  */
-import type { SqlSource } from '../extract/source.js';
+import type { Row, SqlSource } from '../extract/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
-import { chunkAfterSql, quoteIdent, ROW_KEY } from './reads.js';
+import { BUCKET_KEYS, chunkAfterSql, quoteIdent, rangeRowsSql, ROW_KEY } from './reads.js';
 import { columnSignature, copiedColumns } from './schema.js';
 import { checkSignal, keyOf, readRows, replicaBucketCounts, sourceBuckets, storedBuckets, tableStats, sameValues } from './table-io.js';
 import { storedRow } from './values.js';
@@ -71,59 +72,79 @@ interface Counts {
   sampleKeys: number[];
 }
 
-async function compareRows(replica: ReplicaFile, source: SqlSource, record: TableRecord, signal: AbortSignal | undefined): Promise<Counts> {
-  const counts: Counts = { missing: 0, extra: 0, different: 0, buckets: 0, sampleKeys: [] };
+/** Source rows and replica rows of the same key range, merged in key order into `counts`. */
+function mergeRange(counts: Counts, rows: readonly Row[], mine: readonly unknown[][], keyIndex: number, record: TableRecord): void {
   const note = (key: number, kind: 'missing' | 'extra' | 'different') => {
     counts[kind]++;
     if (counts.sampleKeys.length < SAMPLE) counts.sampleKeys.push(key);
   };
-  const columns = record.columns;
-  const names = columns.map((c) => quoteIdent('sqlite', c.name)).join(', ');
+  let m = 0;
+  for (const row of rows) {
+    const k = keyOf(row, record.name);
+    while (m < mine.length && Number(mine[m]![keyIndex]) < k) note(Number(mine[m++]![keyIndex]), 'extra');
+    if (m < mine.length && Number(mine[m]![keyIndex]) === k) {
+      if (!sameValues(mine[m]!, storedRow(row, record.columns, record.name, k))) note(k, 'different');
+      m++;
+    } else note(k, 'missing');
+  }
+  while (m < mine.length) note(Number(mine[m++]![keyIndex]), 'extra');
+}
+
+/** The replica's rows of `(after, upto]`, raw, in key order. */
+function replicaRange(replica: ReplicaFile, record: TableRecord): (after: number, upto: number) => unknown[][] {
+  const names = record.columns.map((c) => quoteIdent('sqlite', c.name)).join(', ');
   const key = quoteIdent('sqlite', ROW_KEY);
-  const replicaChunk = replica.db
+  const statement = replica.db
     .prepare(`SELECT ${names} FROM ${quoteIdent('sqlite', record.name)} WHERE ${key} > ? AND ${key} <= ? ORDER BY ${key}`)
     .raw()
     .safeIntegers(true);
-  const keyIndex = columns.findIndex((c) => c.name.toLowerCase() === ROW_KEY.toLowerCase());
-  const sql = chunkAfterSql(source.dialect, record.name, columns, 5000);
+  return (after, upto) => statement.all(after, upto) as unknown[][];
+}
+
+const keyIndexOf = (record: TableRecord): number => record.columns.findIndex((c) => c.name.toLowerCase() === ROW_KEY.toLowerCase());
+
+async function compareRows(replica: ReplicaFile, source: SqlSource, record: TableRecord, signal: AbortSignal | undefined): Promise<Counts> {
+  const counts: Counts = { missing: 0, extra: 0, different: 0, buckets: 0, sampleKeys: [] };
+  const mine = replicaRange(replica, record);
+  const sql = chunkAfterSql(source.dialect, record.name, record.columns, 5000);
   let after = -1;
   for (;;) {
     checkSignal(signal);
     const rows = await readRows(source, sql, { after: { type: 'int', value: after } }, record.name, `the chunk after cbMarq ${after}`);
     const last = rows.length === 0 ? Number.MAX_SAFE_INTEGER : keyOf(rows[rows.length - 1]!, record.name);
-    // The replica's rows of the same key range, merged with the source's.
-    const mine = replicaChunk.all(after, last) as unknown[][];
-    let m = 0;
-    for (const row of rows) {
-      const k = keyOf(row, record.name);
-      while (m < mine.length && Number(mine[m]![keyIndex]) < k) note(Number(mine[m++]![keyIndex]), 'extra');
-      if (m < mine.length && Number(mine[m]![keyIndex]) === k) {
-        if (!sameValues(mine[m]!, storedRow(row, columns, record.name, k))) note(k, 'different');
-        m++;
-      } else note(k, 'missing');
-    }
-    while (m < mine.length) note(Number(mine[m++]![keyIndex]), 'extra');
+    mergeRange(counts, rows, mine(after, rows.length < 5000 ? Number.MAX_SAFE_INTEGER : last), keyIndexOf(record), record);
     if (rows.length < 5000) return counts;
     after = last;
   }
 }
 
+/**
+ * Counts per bucket against the replica's, checksums against those recorded when the replica last compared
+ * them. A bucket whose checksum moved since is read again and compared row by row: between two checksum
+ * passes (`replica.checksums: daily`) the replica takes stamped changes without recording new checksums.
+ */
 async function compareChecksums(replica: ReplicaFile, source: SqlSource, record: TableRecord, signal: AbortSignal | undefined): Promise<Counts> {
   const counts: Counts = { missing: 0, extra: 0, different: 0, buckets: 0, sampleKeys: [] };
   const stats = await tableStats(source, record.name, false);
   const now = await sourceBuckets(source, record.name, record.columns, Math.max(stats.lastKey ?? -1, record.lastKey ?? -1), true, signal);
   const recorded = storedBuckets(replica.db, 'sbsync_buckets', record.name);
   const mine = replicaBucketCounts(replica.db, record.name);
-  const differing = new Set<number>();
+  const suspect = new Set<number>();
   for (const [bucket, state] of now) {
-    if ((mine.get(bucket) ?? 0) !== state.rowCount || recorded.get(bucket)?.checksum !== state.checksum) differing.add(bucket);
+    if ((mine.get(bucket) ?? 0) !== state.rowCount || recorded.get(bucket)?.checksum !== state.checksum) suspect.add(bucket);
   }
-  for (const bucket of mine.keys()) if (!now.has(bucket)) differing.add(bucket);
-  counts.buckets = differing.size;
-  const sourceRows = [...now.values()].reduce((s, b) => s + b.rowCount, 0);
-  const replicaRows = [...mine.values()].reduce((s, n) => s + n, 0);
-  if (sourceRows > replicaRows) counts.missing = sourceRows - replicaRows;
-  if (replicaRows > sourceRows) counts.extra = replicaRows - sourceRows;
+  for (const bucket of mine.keys()) if (!now.has(bucket)) suspect.add(bucket);
+  const rowsOf = replicaRange(replica, record);
+  const sql = rangeRowsSql(source.dialect, record.name, record.columns);
+  for (const bucket of [...suspect].sort((a, b) => a - b)) {
+    checkSignal(signal);
+    const after = bucket * BUCKET_KEYS - 1;
+    const upto = after + BUCKET_KEYS;
+    const before = counts.missing + counts.extra + counts.different;
+    const rows = await readRows(source, sql, { after: { type: 'int', value: after }, upto: { type: 'int', value: upto } }, record.name, `keys ${after + 1} to ${upto}`);
+    mergeRange(counts, rows, rowsOf(after, upto), keyIndexOf(record), record);
+    if (counts.missing + counts.extra + counts.different > before) counts.buckets++;
+  }
   return counts;
 }
 

@@ -5,6 +5,8 @@ import { table } from '../render.js';
 import type { ReplicaStatusResult, ReplicaSyncCommandResult, ReplicaVerifyResult } from './run.js';
 
 const count = (n: number) => n.toLocaleString('fr-FR');
+/** French agreement: 0 and 1 take the singular. */
+const counted = (n: number, singular: string, plural: string) => `${count(n)} ${Math.abs(n) < 2 ? singular : plural}`;
 
 /** `1,5 Mo`: sizes in French units (octets), as the administrator's Explorer shows them. */
 export function formatSize(bytes: number): string {
@@ -28,11 +30,12 @@ function when(iso: string | null): string {
 
 function renderSync(r: ReplicaSyncCommandResult, deps: CommandDeps): void {
   const c = deps.io.chalk;
-  const lines = r.companies.map((co) => {
+  const lines = r.companies.flatMap((co) => {
+    if ('error' in co) return [`${c.red('✗')} ${co.company}  ${c.red(co.error.message)}`, ...(co.error.hint ? [`    ${c.cyan(`hint: ${co.error.hint}`)}`] : [])];
     const changed = co.tables.reduce((n, t) => n + t.inserted + t.updated + t.deleted, 0);
     const read = co.tables.reduce((n, t) => n + t.rowsRead, 0);
     const rows = co.tables.reduce((n, t) => n + t.rowCount, 0);
-    return `${c.green('✓')} ${co.company}  ${count(rows)} lignes, ${count(read)} lues, ${count(changed)} changées · ${formatSize(co.sizeBytes)}  ${c.dim(`${(co.ms / 1000).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} s`)}`;
+    return [`${c.green('✓')} ${co.company}  ${counted(rows, 'ligne', 'lignes')}, ${counted(read, 'lue', 'lues')}, ${counted(changed, 'changée', 'changées')} · ${formatSize(co.sizeBytes)}  ${c.dim(`${(co.ms / 1000).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} s`)}`];
   });
   deps.io.out(`${lines.join('\n')}\n`);
 }
@@ -65,7 +68,12 @@ function renderVerify(r: ReplicaVerifyResult, deps: CommandDeps): void {
       const d = t.difference;
       const parts = d.columnsChanged
         ? ['colonnes changées dans la source']
-        : [d.missing && `${count(d.missing)} manquante(s)`, d.extra && `${count(d.extra)} en trop`, d.different && `${count(d.different)} différente(s)`, d.buckets && `${count(d.buckets)} tranche(s) de clés`].filter(Boolean);
+        : [
+            d.missing && counted(d.missing, 'manquante', 'manquantes'),
+            d.extra && `${count(d.extra)} en trop`,
+            d.different && counted(d.different, 'différente', 'différentes'),
+            d.buckets && counted(d.buckets, 'tranche de clés', 'tranches de clés'),
+          ].filter(Boolean);
       out.push(`    ${c.red('✗')} ${t.table}: ${parts.join(', ')}${d.sampleKeys.length > 0 ? c.dim(` (cbMarq ${d.sampleKeys.join(', ')}…)`) : ''}`);
     }
     if (!co.equal) out.push(`    ${c.cyan(`hint: sbsync replica sync --company ${co.company} remet la réplique à niveau`)}`);

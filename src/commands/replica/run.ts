@@ -3,7 +3,7 @@ import { rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
 import type { CommandDeps } from '../../context.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, InterruptedError, isSbsyncError, type SbsyncError, UsageError } from '../../errors.js';
 import { acquireRunLock } from '../../publish/run-lock.js';
 import { createProgress } from '../../publish/progress.js';
 import { localDate } from '../../time.js';
@@ -26,8 +26,14 @@ export interface ReplicaSyncOptions {
   full?: boolean;
 }
 
+/** A company whose sync failed: what the error said (the replica keeps its last committed state). */
+export interface ReplicaSyncFailure {
+  company: string;
+  error: { code: string; message: string; hint?: string };
+}
+
 export interface ReplicaSyncCommandResult {
-  companies: ReplicaSyncResult[];
+  companies: (ReplicaSyncResult | ReplicaSyncFailure)[];
   exitCode?: number;
 }
 
@@ -83,13 +89,22 @@ export async function syncCompanyReplica(
   }
 }
 
+/** Syncs each company in turn; one failing does not stop the others. Exit 1 when one failed (4: logins only). */
 export async function runReplicaSync(options: ReplicaSyncOptions & { recreate?: boolean }, deps: CommandDeps): Promise<ReplicaSyncCommandResult> {
   const config = await deps.loadConfig();
-  const results: ReplicaSyncResult[] = [];
+  const results: ReplicaSyncCommandResult['companies'] = [];
+  const failures: SbsyncError[] = [];
   for (const company of pickCompanies(config, options.company)) {
-    results.push(await syncCompanyReplica(company, config, deps, { ...(options.full ? { full: true } : {}), ...(options.recreate ? { recreate: true } : {}), signal: deps.signal }));
+    try {
+      results.push(await syncCompanyReplica(company, config, deps, { ...(options.full ? { full: true } : {}), ...(options.recreate ? { recreate: true } : {}), signal: deps.signal }));
+    } catch (error) {
+      if (error instanceof InterruptedError || !isSbsyncError(error)) throw error;
+      failures.push(error);
+      results.push({ company: company.code, error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } });
+    }
   }
-  return { companies: results };
+  if (failures.length === 0) return { companies: results };
+  return { companies: results, exitCode: failures.every((e) => e.exitCode === ExitCode.auth) ? ExitCode.auth : ExitCode.failed };
 }
 
 export interface ReplicaTableStatus {

@@ -57,6 +57,8 @@ export interface TdsTestServerOptions {
    * Without it, the server reports 15.0.2000 (2019) and refuses nothing for being too new.
    */
   version?: SqlServerVersion;
+  /** The port to listen on (default: any free one): a test restarts a server at the same address. */
+  port?: number;
 }
 
 export interface ReceivedQuery {
@@ -116,7 +118,7 @@ export async function startTdsServer(options: TdsTestServerOptions): Promise<Tds
   server.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
   return {
