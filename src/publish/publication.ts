@@ -453,17 +453,19 @@ async function publishViews(
   replica: SqlSource,
   spoolDir: string,
 ): Promise<ServiceReport> {
-  const { computeView } = await import('../extract/views/index.js');
+  const { computeViews } = await import('../extract/views/index.js');
   const published = publishedViewIds(company);
   const ids = options.views.length > 0 ? published.filter((id) => options.views.includes(id)) : published;
   if (ids.length === 0) {
     throw new UsageError(`${company.code} publishes none of the views ${options.views.join(', ')}`, { hint: 'Check --view against the company’s businessMobile options.' });
   }
   const spooled: { dataset: SpooledDataset; meta: Record<string, unknown> }[] = [];
-  for (const id of ids) {
+  deps.progress.update(`${company.code} business-mobile: ${ids.length} views`);
+  // One context for all the views: the passes several views share (sales by customer, ledger balances) run once.
+  const views = await computeViews(replica, ids, { asOf: options.asOf });
+  for (const view of views) {
     deps.signal.throwIfAborted();
-    deps.progress.update(`${company.code} business-mobile: view ${id}`);
-    const view = await computeView(replica, id, { asOf: options.asOf });
+    const id = view.id;
     const dataset = await spoolDataset(spoolDir, id, [JSON.stringify(view)], { signal: deps.signal });
     spooled.push({ dataset, meta: { title: view.title, group: view.group, kind: view.kind, asOf: view.asOf, currency: view.currency } });
   }

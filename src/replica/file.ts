@@ -164,7 +164,6 @@ export class ReplicaFile {
       // sync reads again from the source.
       db.pragma('synchronous = NORMAL');
       db.pragma('cache_size = -16384');
-      db.pragma('temp_store = MEMORY');
       db.pragma('analysis_limit = 1000'); // ANALYZE samples each index instead of reading it whole
       db.exec(META_DDL);
       registerCopyFunctions(db);

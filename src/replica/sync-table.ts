@@ -393,7 +393,6 @@ async function mergeChanged(options: TableSyncOptions, record: TableRecord, writ
       after = key;
     }
     read += rows.length;
-    options.onProgress?.(read, read);
     if (rows.length < chunkRows) return read;
   }
 }

@@ -13,6 +13,7 @@ import { replicaIdentity, syncOpenReplica, type ReplicaSyncResult } from '../../
 import { describeTableSync, SyncProgressText } from '../../replica/describe.js';
 import { checkReplicaFile, verifyTable, type TableVerification, type VerifyDepth } from '../../replica/verify.js';
 import { openRunJournal } from '../run-journal.js';
+import type { Journal } from '../../journal/index.js';
 
 function pickCompanies(config: ResolvedConfig, code: string | undefined): ResolvedCompany[] {
   if (code === undefined) return [...config.companies];
@@ -38,14 +39,43 @@ export interface ReplicaSyncCommandResult {
 }
 
 
+/**
+ * Runs `work` as one journal run of `command` over `companies` (run-start, then run-end with the exit code it
+ * returns, or 1 and the error's message when it throws), so that `sbsync log --status` tells what happened.
+ */
+export async function inReplicaRun<T extends { exitCode?: number }>(
+  config: ResolvedConfig,
+  deps: CommandDeps,
+  command: string,
+  companies: readonly ResolvedCompany[],
+  work: (journal: Journal) => Promise<T>,
+): Promise<T> {
+  const journal = await openRunJournal(config, deps, command);
+  const codes = companies.map((c) => c.code);
+  await journal.write({ level: 'info', event: 'run-start', message: `Replica sync of ${codes.join(', ')}`, details: { companies: codes } });
+  try {
+    const result = await work(journal);
+    const exitCode = result.exitCode ?? ExitCode.ok;
+    await journal.write({ level: exitCode === ExitCode.ok ? 'info' : 'error', event: 'run-end', message: `Finished with exit code ${exitCode}`, details: { exitCode } });
+    return result;
+  } catch (error) {
+    const exitCode = isSbsyncError(error) ? error.exitCode : ExitCode.bug;
+    if (error instanceof InterruptedError) await journal.write({ level: 'error', event: 'interrupted', message: 'Interrupted (Ctrl-C or stop request): each replica table keeps its last committed state.' });
+    await journal.write({ level: 'error', event: 'run-end', message: `Finished with exit code ${exitCode}`, details: { exitCode } });
+    throw error;
+  } finally {
+    await journal.flush();
+  }
+}
+
 /** Syncs one company's replica under the company's run lock; journals one line per table. */
 export async function syncCompanyReplica(
   company: ResolvedCompany,
   config: ResolvedConfig,
   deps: CommandDeps,
+  journal: Journal,
   options: { full?: boolean; recreate?: boolean; signal?: AbortSignal },
 ): Promise<ReplicaSyncResult> {
-  const journal = await openRunJournal(config, deps, 'replica sync');
   const lock = await acquireRunLock(path.join(config.dataDirectory, 'locks'), company.code, { runId: journal.runId, command: 'replica sync' }, { pid: deps.pid, now: () => deps.clock.now() });
   const sources = new CompanySources(company, localDate(deps.clock.now()));
   const progress = createProgress(deps.io, deps.logger, deps.terminal.stderr.stream);
@@ -79,24 +109,35 @@ export async function syncCompanyReplica(
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await journal.write({ level: 'error', event: 'replica-sync-failed', company: company.code, message });
+    await journal.write({ level: 'error', event: 'replica-sync-failed', company: company.code, message, ...(isSbsyncError(error) && error.hint ? { details: { hint: error.hint } } : {}) });
     throw error;
   } finally {
     progress.stop();
     await sources.close();
     await lock.release();
-    await journal.flush();
   }
 }
 
 /** Syncs each company in turn; one failing does not stop the others. Exit 1 when one failed (4: logins only). */
 export async function runReplicaSync(options: ReplicaSyncOptions & { recreate?: boolean }, deps: CommandDeps): Promise<ReplicaSyncCommandResult> {
   const config = await deps.loadConfig();
+  const companies = pickCompanies(config, options.company);
+  return inReplicaRun(config, deps, options.recreate ? 'replica rebuild' : 'replica sync', companies, (journal) => syncEach(companies, config, deps, journal, options));
+}
+
+async function syncEach(
+  companies: readonly ResolvedCompany[],
+  config: ResolvedConfig,
+  deps: CommandDeps,
+  journal: Journal,
+  options: ReplicaSyncOptions & { recreate?: boolean },
+): Promise<ReplicaSyncCommandResult> {
   const results: ReplicaSyncCommandResult['companies'] = [];
   const failures: SbsyncError[] = [];
-  for (const company of pickCompanies(config, options.company)) {
+  for (const company of companies) {
     try {
-      results.push(await syncCompanyReplica(company, config, deps, { ...(options.full ? { full: true } : {}), ...(options.recreate ? { recreate: true } : {}), signal: deps.signal }));
+      const work = { ...(options.full ? { full: true } : {}), ...(options.recreate ? { recreate: true } : {}), signal: deps.signal };
+      results.push(await syncCompanyReplica(company, config, deps, journal, work));
     } catch (error) {
       if (error instanceof InterruptedError || !isSbsyncError(error)) throw error;
       failures.push(error);

@@ -85,8 +85,11 @@ export async function runViewsShow(options: ViewsShowOptions, deps: CommandDeps)
   const file = replicaPath(config.dataDirectory, company.code);
   if (options.sync) {
     // As `publish` does: the replica level with the Sage databases (the demo generated on first use).
-    const { syncCompanyReplica } = await import('../replica/run.js');
-    await syncCompanyReplica(company, config, deps, { signal: deps.signal });
+    const { inReplicaRun, syncCompanyReplica } = await import('../replica/run.js');
+    await inReplicaRun(config, deps, 'views show', [company], async (journal) => {
+      await syncCompanyReplica(company, config, deps, journal, { signal: deps.signal });
+      return {};
+    });
   } else if (!(await access(file).then(() => true, () => false))) {
     throw new OperationError(`${company.code} has no replica yet (${file}): --no-sync has nothing to read.`, {
       hint: `Create it with \`sbsync replica sync --company ${company.code}\`, or run this command without --no-sync.`,
