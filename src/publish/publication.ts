@@ -22,6 +22,7 @@ import type { ConsistencyWarning } from '../extract/checks/checks.js';
 import { acquireRunLock } from './run-lock.js';
 import { removeSpool, spoolBlocks, spoolDataset, type SpooledDataset } from './spool.js';
 import { formatBytes, formatCount, type Progress } from './progress.js';
+import { readViewsMarker, viewsKey, writeViewsMarker } from './views-marker.js';
 import type { Connection } from './connect.js';
 import type { PortalTransport } from './transport.js';
 
@@ -99,6 +100,8 @@ export interface PublishDeps {
   pid: number;
   /** Hashes a mobile user's password (scrypt, salted). */
   hashPassword: (password: string) => Promise<string>;
+  /** sbsync's version: views computed by another version are computed again. */
+  version?: string;
 }
 
 const WARNINGS_KEPT = 20;
@@ -312,10 +315,11 @@ async function publishCompany(
       await write({ level: 'warning', event: 'lock-taken-over', message: `Took over the lock of a run that died (process ${h.pid}, run ${h.runId}, since ${h.since})` });
     }
     await write({ level: 'info', event: 'company-start', message: `${company.code} (${company.name}): ${services.join(', ')}` });
-    replica = await syncCompanyReplica(company, options, deps, write);
+    const synced = await syncCompanyReplica(company, options, deps, write);
+    replica = synced.replica;
     checks = new CompanyChecks(company, options, replica, deps.signal);
-    // Business Mobile views and a full publication are published whatever changed.
-    if (options.full || services.includes('business-mobile')) checks.start();
+    // A full publication publishes whatever changed; otherwise a service starts the checks when it publishes.
+    if (options.full) checks.start();
 
     for (const service of services) {
       if (deps.signal.aborted) break;
@@ -325,7 +329,7 @@ async function publishCompany(
       try {
         serviceReport =
           service === 'business-mobile'
-            ? await publishViews(company, options, deps, transport, usersPush, replica, spoolDir)
+            ? await publishViews(company, options, deps, transport, usersPush, { replica, dataVersion: synced.dataVersion, spoolDir }, () => checks?.start())
             : await publishTables(company, options, deps, transport, replica, spoolDir, () => checks?.start());
       } catch (error) {
         serviceReport = { service, status: 'failed', datasets: [], durationMs: 0, error: errorReport(deps.signal.aborted ? new InterruptedError('interrupted', { cause: error }) : error) };
@@ -401,7 +405,7 @@ async function syncCompanyReplica(
   options: PublishRunOptions,
   deps: PublishDeps,
   write: (event: Omit<JournalEvent, 'company'>) => Promise<void>,
-): Promise<SqlSource> {
+): Promise<{ replica: SqlSource; dataVersion: string }> {
   const { syncReplica } = await import('../replica/sync.js');
   const { describeTableSync, SyncProgressText } = await import('../replica/describe.js');
   const progress = new SyncProgressText();
@@ -439,10 +443,18 @@ async function syncCompanyReplica(
   const what = `${changed} of ${result.tables.length} tables changed, ${formatCount(read)} rows read`;
   deps.progress.done('ok', `${company.code} replica synced: ${what}`);
   await write({ level: 'info', event: 'replica-synced', message: `Replica synced: ${what}`, counts: { rows: read, tables: result.tables.length, changed }, durationMs: result.ms, details: { path: result.path, generation: result.generation } });
-  return openReplicaSource(result.path);
+  return { replica: openReplicaSource(result.path), dataVersion: result.dataVersion };
 }
 
 // ── Business Mobile ──────────────────────────────────────────────────────────────────────────────────
+
+/** The views of a company read from its replica: what publishViews computes them from. */
+interface ViewsSource {
+  readonly replica: SqlSource;
+  /** ReplicaFile.dataVersion after the sync. */
+  readonly dataVersion: string;
+  readonly spoolDir: string;
+}
 
 async function publishViews(
   company: ResolvedCompany,
@@ -450,8 +462,9 @@ async function publishViews(
   deps: PublishDeps,
   transport: PortalTransport | undefined,
   usersPush: UsersPush,
-  replica: SqlSource,
-  spoolDir: string,
+  from: ViewsSource,
+  /** Called when the service knows it publishes (the views are not up to date). */
+  onPublishing: () => void,
 ): Promise<ServiceReport> {
   const { computeViews } = await import('../extract/views/index.js');
   const published = publishedViewIds(company);
@@ -459,14 +472,22 @@ async function publishViews(
   if (ids.length === 0) {
     throw new UsageError(`${company.code} publishes none of the views ${options.views.join(', ')}`, { hint: 'Check --view against the company’s businessMobile options.' });
   }
-  const spooled: { dataset: SpooledDataset; meta: Record<string, unknown> }[] = [];
+  const stateDir = path.join(deps.config.dataDirectory, 'state', company.code);
+  const key = viewsKey({ asOf: options.asOf, views: ids, dataVersion: from.dataVersion, version: deps.version ?? '' });
+  // Every view (no --view), nothing forced: the last publication may still be the right one.
+  const whole = options.views.length === 0;
+  if (transport && whole && !options.full) {
+    const upToDate = await viewsUpToDate(company, transport, usersPush, stateDir, key);
+    if (upToDate) return { service: 'business-mobile', status: 'up-to-date', mode: 'full', publicationId: upToDate, datasets: [], durationMs: 0 };
+  }
+  onPublishing();
   deps.progress.update(`${company.code} business-mobile: ${ids.length} views`);
   // One context for all the views: the passes several views share (sales by customer, ledger balances) run once.
-  const views = await computeViews(replica, ids, { asOf: options.asOf });
+  const views = await computeViews(from.replica, ids, { asOf: options.asOf });
+  deps.signal.throwIfAborted();
+  const spooled: { dataset: SpooledDataset; meta: Record<string, unknown> }[] = [];
   for (const view of views) {
-    deps.signal.throwIfAborted();
-    const id = view.id;
-    const dataset = await spoolDataset(spoolDir, id, [JSON.stringify(view)], { signal: deps.signal });
+    const dataset = await spoolDataset(from.spoolDir, view.id, [JSON.stringify(view)], { signal: deps.signal });
     spooled.push({ dataset, meta: { title: view.title, group: view.group, kind: view.kind, asOf: view.asOf, currency: view.currency } });
   }
   const datasets = spooled.map(({ dataset }) => ({ name: dataset.name, rows: dataset.rows, bytes: dataset.bytes, storedBytes: dataset.storedBytes }));
@@ -475,13 +496,25 @@ async function publishViews(
   await usersPush.ensure(transport);
   await transport.authenticate('business-mobile');
   // Publishing some views only (--view) changes those views on top of the current publication.
-  const current = options.views.length > 0 ? await transport.currentPublication(company.code, 'business-mobile') : undefined;
+  const current = whole ? undefined : await transport.currentPublication(company.code, 'business-mobile');
   const mode = current ? 'incremental' : 'full';
   const publicationId = await uploadAndCommit(transport, deps, company, 'business-mobile', mode, current?.publicationId ?? null, spooled.map(({ dataset, meta }) => ({ dataset, keys: ['id'], meta })));
+  if (whole) await writeViewsMarker(stateDir, { publicationId, key, committedAt: deps.now().toISOString() });
   for (const { dataset } of spooled) {
     await deps.journal.write({ level: 'info', event: 'view-uploaded', company: company.code, service: 'business-mobile', view: dataset.name, message: `View ${dataset.name} published`, counts: { rows: dataset.rows }, bytes: dataset.storedBytes });
   }
   return { service: 'business-mobile', status: 'published', mode, publicationId, datasets, durationMs: 0 };
+}
+
+/** The id of the company's current views publication when it was made from exactly these inputs (key). */
+async function viewsUpToDate(company: ResolvedCompany, transport: PortalTransport, usersPush: UsersPush, stateDir: string, key: string): Promise<string | undefined> {
+  const marker = await readViewsMarker(stateDir);
+  if (marker?.key !== key) return undefined;
+  // Users (logins, passwords, their views) are pushed whatever the views.
+  await usersPush.ensure(transport);
+  await transport.authenticate('business-mobile');
+  const current = await transport.currentPublication(company.code, 'business-mobile');
+  return current?.publicationId === marker.publicationId ? marker.publicationId : undefined;
 }
 
 // ── Data Manager ───────────────────────────────────────────────────────────────────────────────────

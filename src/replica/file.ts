@@ -20,7 +20,8 @@ import { OperationError } from '../errors.js';
 import type { SourceColumn } from './schema.js';
 import { registerCopyFunctions } from './sqlite-copy.js';
 
-export const REPLICA_FORMAT = 1;
+/** 2: tables record the generation of their last change (`changed_gen`). */
+export const REPLICA_FORMAT = 2;
 /** Page size of a new replica: long scans read a quarter of the pages 4 KB pages would need. */
 const PAGE_SIZE = 16384;
 
@@ -38,6 +39,8 @@ export interface TableRecord {
   readonly signature: string;
   /** The generation that built the table (the rows its copy wrote carry it). */
   readonly epoch: number;
+  /** The last generation that changed a row of the table (its build, or an update that wrote something). */
+  readonly changedGeneration: number;
   /** The latest modification stamp seen at the start of the last sync (wall-clock text), or null. */
   readonly watermark: string | null;
   /** The highest key seen at the start of the last sync. */
@@ -55,7 +58,7 @@ const META_DDL = `
   CREATE TABLE IF NOT EXISTS sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS sbsync_tables (
     name TEXT PRIMARY KEY, module TEXT NOT NULL, columns TEXT NOT NULL, signature TEXT NOT NULL,
-    epoch INTEGER NOT NULL, watermark TEXT, last_key INTEGER,
+    epoch INTEGER NOT NULL, changed_gen INTEGER NOT NULL, watermark TEXT, last_key INTEGER,
     row_count INTEGER NOT NULL DEFAULT 0, synced_at TEXT, sync_ms INTEGER, checksummed_at TEXT,
     verified_at TEXT, verified_equal INTEGER) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS sbsync_buckets (
@@ -84,6 +87,7 @@ interface TableRow {
   columns: string;
   signature: string;
   epoch: number;
+  changed_gen: number;
   watermark: string | null;
   last_key: number | null;
   row_count: number;
@@ -101,6 +105,7 @@ function tableRecord(row: TableRow): TableRecord {
     columns: Object.freeze(JSON.parse(row.columns) as SourceColumn[]),
     signature: row.signature,
     epoch: row.epoch,
+    changedGeneration: row.changed_gen,
     watermark: row.watermark,
     lastKey: row.last_key,
     rowCount: row.row_count,
@@ -231,9 +236,9 @@ export class ReplicaFile {
   putTable(record: TableRecord): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO sbsync_tables (name, module, columns, signature, epoch, watermark, last_key,
+        `INSERT OR REPLACE INTO sbsync_tables (name, module, columns, signature, epoch, changed_gen, watermark, last_key,
            row_count, synced_at, sync_ms, checksummed_at, verified_at, verified_equal)
-         VALUES (@name, @module, @columns, @signature, @epoch, @watermark, @lastKey,
+         VALUES (@name, @module, @columns, @signature, @epoch, @changedGeneration, @watermark, @lastKey,
            @rowCount, @syncedAt, @syncMs, @checksummedAt, @verifiedAt, @verifiedEqual)`,
       )
       .run({
@@ -254,6 +259,15 @@ export class ReplicaFile {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /**
+   * What the replica's data is, in one text: the last generation that changed any table, and the tables. Two
+   * syncs that changed nothing give the same text (what lets a publication of unchanged views be skipped).
+   */
+  dataVersion(): string {
+    const rows = this.db.prepare('SELECT name, changed_gen FROM sbsync_tables ORDER BY name').all() as { name: string; changed_gen: number }[];
+    return `${Math.max(0, ...rows.map((r) => r.changed_gen))}:${rows.map((r) => r.name).join(',')}`;
   }
 
   /** Size of the file and its write-ahead log, in bytes. */

@@ -314,6 +314,7 @@ function swapIn(options: TableSyncOptions, columns: readonly SourceColumn[], sig
       columns,
       signature,
       epoch: build.epoch,
+      changedGeneration: build.epoch,
       watermark: build.watermark,
       lastKey: build.last_key,
       rowCount,
@@ -356,6 +357,7 @@ async function updateTable(options: TableSyncOptions, record: TableRecord, start
     const rowCount = replica.db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', table)}`).pluck().get() as number;
     replica.putTable({
       ...record,
+      changedGeneration: writer.inserted + writer.updated + writer.deleted > 0 ? generation : record.changedGeneration,
       watermark: stats.maxModified ?? record.watermark,
       lastKey: stats.lastKey ?? record.lastKey,
       rowCount,

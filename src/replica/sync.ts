@@ -65,6 +65,8 @@ export interface ReplicaSyncResult {
   readonly path: string;
   readonly generation: number;
   readonly tables: readonly TableSyncResult[];
+  /** See ReplicaFile.dataVersion. */
+  readonly dataVersion: string;
   readonly sizeBytes: number;
   readonly ms: number;
 }
@@ -112,6 +114,7 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
     path: replica.path,
     generation,
     tables: Object.freeze(results),
+    dataVersion: replica.dataVersion(),
     sizeBytes: replica.sizeBytes(),
     ms: Date.now() - started,
   });

@@ -99,6 +99,18 @@ describe('publication over HTTP to the reference portal', () => {
     expect((await portal.store.currentPublication('DEMO', 'data-manager'))?.publicationId).toBe(before?.publicationId);
   });
 
+  test('views computed from unchanged data on the same day are not computed again: business-mobile is up to date', async () => {
+    const before = await portal.store.currentPublication('DEMO', 'business-mobile');
+    const r = await run(['publish', '--config', config, '--company', 'DEMO', '--service', 'business-mobile', '--json']);
+    expect(r.exitCode).toBe(0);
+    const service = JSON.parse(r.stdout).companies[0].services[0];
+    expect(service).toMatchObject({ service: 'business-mobile', status: 'up-to-date', publicationId: before?.publicationId });
+    expect((await portal.store.currentPublication('DEMO', 'business-mobile'))?.publicationId).toBe(before?.publicationId);
+    // Another day: the views change with the date, so they are published again.
+    const other = await runInProcess(['publish', '--config', config, '--company', 'DEMO', '--service', 'business-mobile', '--as-of', '2026-11-20', '--json'], { cwd: dir, env: ENV });
+    expect(JSON.parse(other.stdout).companies[0].services[0]).toMatchObject({ status: 'published' });
+  });
+
   test('rows changed, added and deleted in Sage reach the portal through an incremental publication', async () => {
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(sqlite);

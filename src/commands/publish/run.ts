@@ -35,6 +35,7 @@ export async function runPublish(options: PublishOptions, deps: CommandDeps): Pr
         now: () => deps.clock.now(),
         pid: deps.pid,
         hashPassword: (password) => hashPassword(password),
+        version: deps.version,
         connect: () =>
           connectPortal(config, {
             env: deps.env,
