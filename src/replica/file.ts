@@ -1,8 +1,8 @@
 /**
  * The replica file of one company: a SQLite database (WAL, mode 0600) holding the copied Sage tables and
  * the bookkeeping that keeps them equal to their source:
- * - `sbsync_replica`: format version, company, the identity of the source (a replica never mixes two), and
- *   the sync generation counter;
+ * - `sbsync_replica`: format version, company, the identity of the source (a replica never mixes two), a
+ *   random id of this file (a rebuilt replica has another), and the sync generation counter;
  * - `sbsync_tables`: per live table, its copied columns, its epoch (the generation that built it), the
  *   watermark and last key of the last sync, counts and times;
  * - `sbsync_builds` (and `sbsync_build_buckets`): a table being copied whole into `sbsync_build__<TABLE>`,
@@ -12,6 +12,7 @@
  * Every change a sync makes to a table, its rows and its bookkeeping, is one transaction: a kill at any
  * point leaves the table as it was or as it is now.
  */
+import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -195,6 +196,8 @@ export class ReplicaFile {
         insert.run('company', identity.company);
         insert.run('source', identity.source);
         insert.run('generation', '0');
+        // A new file is a new replica: Data Manager states made from another one are redone in full.
+        insert.run('id', randomUUID());
       })();
     } else {
       if (meta.get('format') !== String(REPLICA_FORMAT)) {

@@ -19,7 +19,12 @@ export const SOURCE_SCHEMA = 'sbsync_source';
 
 /** Integers whose micro-units fit in 64 bits: larger ones go through the JS conversion (which refuses them). */
 const MAX_WHOLE_UNITS = 9_223_372_036_854;
-/** Doubles below this hold at most 15 significant digits with six decimals: `round(x * 10^6)` is exact for them. */
+/**
+ * Doubles below this hold at most 15 significant digits with six decimals: the double of a six-decimal amount is
+ * then within 0.125 of an integer once multiplied by 10^6, and `round(x * 10^6)` is that amount. A double further
+ * from one (more decimals, or a tie such as 0.1234565) goes through the JS conversion, which rounds it the way
+ * the source port does.
+ */
 const MAX_REAL_UNITS = 1e9;
 
 const KIND_CODES = { decimal: 1, datetime: 2, guid: 3 } as const;
@@ -49,7 +54,8 @@ function converted(table: string, column: SourceColumn): string {
     case 'decimal':
       return `CASE WHEN ${x} IS NULL THEN NULL
         WHEN typeof(${x}) = 'integer' AND abs(${x}) <= ${MAX_WHOLE_UNITS} THEN ${x} * 1000000
-        WHEN typeof(${x}) = 'real' AND abs(${x}) < ${MAX_REAL_UNITS} THEN CAST(round(${x} * 1000000) AS INTEGER)
+        WHEN typeof(${x}) = 'real' AND abs(${x}) < ${MAX_REAL_UNITS} AND abs(${x} * 1000000 - round(${x} * 1000000)) < 0.25
+          THEN CAST(round(${x} * 1000000) AS INTEGER)
         ELSE ${slow('decimal')} END`;
     case 'datetime':
       // `+x`: compared as stored (datetime columns have NUMERIC affinity).

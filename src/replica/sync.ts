@@ -6,6 +6,8 @@
 import type { ResolvedCompany } from '../config/resolve.js';
 import type { SageModule } from '../extract/open-source.js';
 import type { SqlSource } from '../extract/source.js';
+import { OperationError } from '../errors.js';
+import { localDate } from '../time.js';
 import { ReplicaFile, replicaPath, type ReplicaIdentity, type TableRecord } from './file.js';
 import { syncTable, type TableSyncResult } from './sync-table.js';
 import { replicaGroups, replicaTables, type ReplicaTable } from './tables.js';
@@ -17,7 +19,6 @@ import { replicaGroups, replicaTables, type ReplicaTable } from './tables.js';
  */
 export type ChecksumPolicy = 'every-sync' | 'daily';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The policy a company follows: the config's `replica.checksums`, where `auto` depends on the source. */
 export function checksumPolicy(setting: ChecksumPolicy | 'auto', company: ResolvedCompany): ChecksumPolicy {
@@ -34,9 +35,10 @@ export function replicaIdentity(company: ResolvedCompany): ReplicaIdentity {
   return { company: company.code, source: `sqlserver:${(c.server ?? '').toLowerCase()}${port}/${s.accountingDatabase}+${s.commercialDatabase}` };
 }
 
+/** Due every sync, or at the first sync of each local calendar day (not 24 h after: a daily task runs at the same hour). */
 export function checksumsDue(record: TableRecord | undefined, policy: ChecksumPolicy, now: Date): boolean {
   if (policy === 'every-sync' || record?.checksummedAt == null) return true;
-  return now.getTime() - Date.parse(record.checksummedAt) >= DAY_MS;
+  return localDate(new Date(record.checksummedAt)) < localDate(now);
 }
 
 export interface ReplicaSyncOptions {
@@ -91,7 +93,7 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
   for (const table of tables) {
     options.onTableStart?.(table.name);
     const source = await options.openSource(table.module);
-    const outcome = await syncTable({
+    const outcome = await replicaWrite(replica, table.name, () => syncTable({
       replica,
       source,
       table: table.name,
@@ -105,7 +107,7 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
       now: options.now,
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (read, expected) => options.onProgress?.(table.name, read, expected),
-    });
+    }));
     results.push(outcome);
     options.onTable?.(outcome);
   }
@@ -118,4 +120,38 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
     sizeBytes: replica.sizeBytes(),
     ms: Date.now() - started,
   });
+}
+
+/** SQLite's own codes for a replica that cannot be written: disk full, I/O error, damaged file, locked. */
+const REPLICA_FAULTS: Record<string, string> = {
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_IOERR: 'a disk error occurred',
+  SQLITE_CORRUPT: 'the file is damaged',
+  SQLITE_NOTADB: 'the file is damaged',
+  SQLITE_CANTOPEN: 'the file cannot be opened',
+  SQLITE_READONLY: 'the file is read-only',
+  SQLITE_BUSY: 'another process holds it',
+};
+
+/**
+ * A failure of the replica file itself, named: which replica, which table, and what to do. The transaction in
+ * progress is rolled back by SQLite, so the table keeps its last committed state.
+ */
+async function replicaWrite<T>(replica: ReplicaFile, table: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    // Extended codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT…) are read by their primary code.
+    const base = typeof code === 'string' ? code.split('_').slice(0, 2).join('_') : '';
+    const what = REPLICA_FAULTS[base];
+    if (what === undefined) throw error;
+    const hint =
+      base === 'SQLITE_CORRUPT' || base === 'SQLITE_NOTADB'
+        ? `Rebuild it with \`sbsync replica rebuild --company ${replica.identity.company}\`.`
+        : base === 'SQLITE_BUSY'
+          ? 'Another sbsync command is using this replica; try again when it has finished.'
+          : `Free some space on that disk (\`sbsync check\` shows the free space), or move dataDirectory; the replica keeps its last committed state.`;
+    throw new OperationError(`Writing ${table} to the replica ${replica.path} failed: ${what} (${String(code)}).`, { hint, cause: error });
+  }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractTable, type ExtractOptions, type RawExtractionResult } from '../../src/extract/raw/extract.js';
@@ -261,6 +261,16 @@ describe('deltas from the replica', () => {
     expect(await deleted(reused.result)).toEqual([2]);
     expect(reused.result.keyCount).toBe(4);
     expect(readKeyFile(reused.result.pending!.pendingKeysPath)).toEqual([1, 3, 4, 5]);
+  });
+
+  it('a rebuilt replica (its generations start over) makes the next publication full, never a delta that misses rows', async () => {
+    await commitState((await run('auto')).result.pending!);
+    // The rows of the new replica carry generation 1 again, as in the state: only the replica id tells them apart.
+    rmSync(dir.file('data'), { recursive: true, force: true }); // `replica rebuild`, or a lost data directory
+    write(`UPDATE F_ECRITUREC SET EC_Intitule = 'Après reconstruction', cbModification = '2024-01-02 00:00:00' WHERE EC_No = 2`);
+    const next = await run('auto');
+    expect(next).toMatchObject({ mode: 'full', fullReason: 'replica-rebuilt' });
+    expect(next.rows).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('a state of the earlier format (cbModification watermarks) is redone in full', async () => {

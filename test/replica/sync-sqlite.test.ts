@@ -146,6 +146,9 @@ describe('replica of a SQLite source', () => {
       db.prepare(`UPDATE F_ECRITUREC SET EC_Montant = '12.5', EC_Echeance = '2026-01-31T00:00:00' WHERE cbMarq = ?`).run(first);
       db.prepare(`UPDATE F_ECRITUREC SET EC_Montant = 1234567890123 WHERE cbMarq = ?`).run(first + 1);
       db.prepare(`UPDATE F_ECRITUREC SET EC_Montant = -0.05, EC_Date = '2026-02-01' WHERE cbMarq = ?`).run(first + 2);
+      // Doubles that are not six-decimal amounts, on a rounding tie: both ways round them alike.
+      db.prepare(`UPDATE F_ECRITUREC SET EC_Montant = 5e-7 WHERE cbMarq = ?`).run(first + 3);
+      db.prepare(`UPDATE F_ECRITUREC SET EC_Montant = 0.1234565 WHERE cbMarq = ?`).run(first + 4);
     });
     await sync(company, data, { fastCopy: true });
     const slow = join(dir.path, `data-${case_}-port`);

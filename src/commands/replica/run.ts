@@ -80,6 +80,8 @@ export async function syncCompanyReplica(
   const sources = new CompanySources(company, localDate(deps.clock.now()));
   const progress = createProgress(deps.io, deps.logger, deps.terminal.stderr.stream);
   const tableProgress = new SyncProgressText();
+  // The per-table journal lines, written as tables finish and awaited before the run ends.
+  const writes: Promise<void>[] = [];
   const file = replicaPath(config.dataDirectory, company.code);
   try {
     // A rebuild starts from an empty file: the old one may be damaged or copy another source.
@@ -101,7 +103,7 @@ export async function syncCompanyReplica(
         onProgress: (table, read, expected) => progress.tick(`${company.code} ${tableProgress.text(table, read, expected)}`),
         onTable: (r) => {
           if (r.action !== 'missing') progress.done('ok', `${company.code} ${describeTableSync(r)}`);
-          void journal.write({ level: 'info', event: 'replica-table-synced', company: company.code, table: r.table, message: describeTableSync(r), counts: { rows: r.rowCount, read: r.rowsRead, inserted: r.inserted, updated: r.updated, deleted: r.deleted }, durationMs: r.ms });
+          writes.push(journal.write({ level: 'info', event: 'replica-table-synced', company: company.code, table: r.table, message: describeTableSync(r), counts: { rows: r.rowCount, read: r.rowsRead, inserted: r.inserted, updated: r.updated, deleted: r.deleted }, durationMs: r.ms }));
         },
       });
     } finally {
@@ -113,6 +115,7 @@ export async function syncCompanyReplica(
     throw error;
   } finally {
     progress.stop();
+    await Promise.allSettled(writes);
     await sources.close();
     await lock.release();
   }

@@ -127,7 +127,7 @@ export interface NdjsonBlock {
 }
 
 /** Why an extraction is full. */
-export type FullReason = 'requested' | 'columns-changed' | 'state-unreadable';
+export type FullReason = 'requested' | 'columns-changed' | 'state-unreadable' | 'replica-rebuilt';
 
 export interface RawExtraction {
   readonly table: string;
@@ -193,6 +193,12 @@ async function firstRow(source: SqlSource, sql: string, params?: SqlParams): Pro
   return undefined;
 }
 
+/** The id of the replica the source reads (src/replica/file.ts); a replica without one reads as a new replica. */
+async function readReplicaId(source: SqlSource): Promise<string> {
+  const row = await firstRow(source, `SELECT value AS id FROM sbsync_replica WHERE key = 'id'`);
+  return typeof row?.id === 'string' ? row.id : '';
+}
+
 /** Verifies a committed key file against its manifest (count and SHA-256) without keeping the keys. */
 function keyFileIsIntact(state: TableState): boolean {
   try {
@@ -254,6 +260,7 @@ export async function extractTable(
     throw new SourceError(`Table ${table} in ${source.label} has no cbMarq column, so it cannot be extracted by key.`);
   }
   const columns = rawColumns(discovered);
+  const replicaId = await readReplicaId(source);
   const stateColumns: StateColumn[] = columns.map((c) => ({ name: c.name, type: c.type }));
   // Full or incremental?
   let since: TableState | undefined;
@@ -263,7 +270,8 @@ export async function extractTable(
     if (since.manifest.table.toUpperCase() !== table.toUpperCase()) {
       throw new OperationError(`The state given for ${table} belongs to ${since.manifest.table}.`);
     }
-    if (columnSignature(since.manifest.columns) !== columnSignature(stateColumns)) fullReason = 'columns-changed';
+    if (since.manifest.replicaId !== replicaId) fullReason = 'replica-rebuilt';
+    else if (columnSignature(since.manifest.columns) !== columnSignature(stateColumns)) fullReason = 'columns-changed';
     else if (!keyFileIsIntact(since)) fullReason = 'state-unreadable';
   } else {
     fullReason = 'requested';
@@ -422,6 +430,7 @@ export async function extractTable(
           generation,
           runId,
           replicaGeneration: nextGeneration,
+          replicaId,
           lastKey: nextLastKey,
           keyCount,
           keysFile: nextKeysFileName(table, generation),

@@ -41,6 +41,8 @@ export interface StateManifest {
   readonly runId: string;
   /** The replica's latest generation on the table when the extraction started: later ones are the next changes. */
   readonly replicaGeneration: number;
+  /** The id of the replica read (its generations mean nothing in another one: a rebuilt replica starts over). */
+  readonly replicaId: string;
   /** max(cbMarq) read before the extraction started (0 for an empty table). */
   readonly lastKey: number;
   readonly keyCount: number;
@@ -100,6 +102,7 @@ function isManifest(value: unknown, table: string): value is StateManifest {
     Number.isSafeInteger(m.generation) &&
     typeof m.runId === 'string' &&
     Number.isSafeInteger(m.replicaGeneration) &&
+    typeof m.replicaId === 'string' &&
     Number.isSafeInteger(m.lastKey) &&
     Number.isSafeInteger(m.keyCount) &&
     typeof m.keysFile === 'string' &&
