@@ -8,7 +8,7 @@
  * - `sbsync_builds` (and `sbsync_build_buckets`): a table being copied whole into `sbsync_build__<TABLE>`,
  *   committed chunk by chunk so that an interrupted copy resumes; swapped in at the end in one transaction,
  *   so readers see the old table (or none) until then;
- * - `sbsync_buckets`: per table and bucket of 1,024 keys, the row count and checksum the source gave;
+ * - `sbsync_buckets`: per table and bucket of 128 keys, the row count and checksum the source gave;
  * Every change a sync makes to a table, its rows and its bookkeeping, is one transaction: a kill at any
  * point leaves the table as it was or as it is now.
  */

@@ -18,11 +18,12 @@ export const GENERATION_COLUMN = '__sbsync_gen';
 
 /**
  * Keys per bucket: the unit of change detection (a bucket is `cbMarq / BUCKET_KEYS`, fixed whatever rows come
- * and go). A bucket whose count or checksum moved is read again whole: at most this many rows.
+ * and go). A bucket whose checksum moved is read again whole: at most this many rows. Small, so that changes
+ * spread over a large table (0.1% of a ledger touches most 1,024-key buckets) cost a fraction of a re-read.
  */
-export const BUCKET_KEYS = 1024;
+export const BUCKET_KEYS = 128;
 /** Buckets per checksum statement: ranges of 65,536 keys keep each statement short on a large table. */
-export const BUCKETS_PER_STATEMENT = 64;
+export const BUCKETS_PER_STATEMENT = 512;
 
 export const quoteIdent = (dialect: Dialect, name: string): string =>
   dialect === 'mssql' ? `[${name.replace(/]/g, ']]')}]` : `"${name.replace(/"/g, '""')}"`;
@@ -88,6 +89,12 @@ export function changedAfterSql(dialect: Dialect, table: string, columns: readon
 export function rangeRowsSql(dialect: Dialect, table: string, columns: readonly SourceColumn[]): string {
   const key = quoteIdent(dialect, ROW_KEY);
   return `SELECT ${selectList(dialect, columns)} FROM ${quoteIdent(dialect, table)} WHERE ${key} > @after AND ${key} <= @upto ORDER BY ${key}`;
+}
+
+/** The keys of one key range `(@after, @upto]`: what tells which rows of a bucket were deleted. */
+export function rangeKeysSql(dialect: Dialect, table: string): string {
+  const key = quoteIdent(dialect, ROW_KEY);
+  return `SELECT ${key} FROM ${quoteIdent(dialect, table)} WHERE ${key} > @after AND ${key} <= @upto ORDER BY ${key}`;
 }
 
 /** The columns a checksum covers: every copied column the engine can checksum. */

@@ -23,7 +23,7 @@ export interface TableDifference {
   readonly missing: number;
   readonly extra: number;
   readonly different: number;
-  /** Buckets (1,024 keys each) that differ, for the checksum depth. */
+  /** Buckets (ranges of 128 keys) that differ, for the checksum depth. */
   readonly buckets: number;
   /** Up to 10 keys, to look at. */
   readonly sampleKeys: readonly number[];

@@ -71,7 +71,7 @@ function storeAsSqlServer(file: string): void {
 
 beforeAll(async () => {
   demo = join(fixtures.path, 'demo.sqlite');
-  // About 2,100 ledger lines (three buckets of 1,024 keys) and 3,700 rows in all.
+  // About 2,100 ledger lines (17 buckets of 128 keys) and 3,700 rows in all.
   await createDemoDatabase({ path: demo, scale: 0.05, seed: 7, today: '2026-06-30' });
   storeAsSqlServer(demo);
 });

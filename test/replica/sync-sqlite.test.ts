@@ -176,6 +176,18 @@ describe('replica of a SQLite source', () => {
     }
   });
 
+  it('between checksum passes, deletions are found from the keys of the buckets whose counts moved, not by reading rows', async () => {
+    const { company, file, data } = fixture();
+    await sync(company, data, { checksums: 'daily' });
+    edit(file, (db) => db.exec(`DELETE FROM F_ECRITUREC WHERE cbMarq IN (SELECT cbMarq FROM F_ECRITUREC ORDER BY cbMarq LIMIT 3 OFFSET 5000)`));
+    edit(file, (db) => db.exec(`DELETE FROM F_ECRITUREC WHERE cbMarq IN (SELECT cbMarq FROM F_ECRITUREC ORDER BY cbMarq LIMIT 2 OFFSET 15000)`));
+    const result = await sync(company, data, { checksums: 'daily' });
+    const ledger = result.tables.find((t) => t.table === 'F_ECRITUREC')!;
+    expect(ledger).toMatchObject({ action: 'updated', deleted: 5, bucketsReread: 2, checksummed: false });
+    expect(ledger.rowsRead).toBeLessThan(50); // the stamped rows of the overlap window only
+    expect(await differences(company, data)).toEqual([]);
+  });
+
   it('an unchanged source changes nothing: no row stamped again, no bucket read again', async () => {
     const { company, data } = fixture();
     const first = await sync(company, data);

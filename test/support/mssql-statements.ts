@@ -4,7 +4,7 @@
  */
 import type { ColumnInfo, SqlParamType, SqlParams } from '../../src/extract/source.js';
 import { COLUMNS_SQL } from '../../src/extract/sources/mssql.js';
-import { bucketsSql, changedAfterSql, chunkAfterSql, rangeRowsSql, tableStatsSql } from '../../src/replica/reads.js';
+import { bucketsSql, changedAfterSql, chunkAfterSql, rangeKeysSql, rangeRowsSql, tableStatsSql } from '../../src/replica/reads.js';
 import { copiedColumns } from '../../src/replica/schema.js';
 
 export const PLACEHOLDER_TABLE = 'F_TABLE';
@@ -52,6 +52,7 @@ export function statementShapes(): StatementShape[] {
       sql: changedAfterSql('mssql', t, columns, PLACEHOLDER_ROWS),
       params: { after: int(0), since: { type: 'datetime', value: '2024-03-02T00:00:00' }, lastKey: int(1_000) },
     },
+    { file: 'range-keys.sql', source: `rangeKeysSql('mssql', '${t}')`, sql: rangeKeysSql('mssql', t), params: range },
     { file: 'range-rows.sql', source: `rangeRowsSql('mssql', '${t}', columns)`, sql: rangeRowsSql('mssql', t, columns), params: range },
     { file: 'buckets.sql', source: `bucketsSql('mssql', '${t}', columns, false)`, sql: bucketsSql('mssql', t, columns, false), params: range },
     { file: 'buckets-checksum.sql', source: `bucketsSql('mssql', '${t}', columns, true)`, sql: bucketsSql('mssql', t, columns, true), params: range },
