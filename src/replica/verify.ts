@@ -42,7 +42,13 @@ export interface TableVerification {
 
 const SAMPLE = 10;
 
-export async function verifyTable(replica: ReplicaFile, source: SqlSource, record: TableRecord, depth: VerifyDepth, signal?: AbortSignal): Promise<TableVerification> {
+export interface VerifyOptions {
+  readonly now?: () => Date;
+  readonly signal?: AbortSignal;
+}
+
+export async function verifyTable(replica: ReplicaFile, source: SqlSource, record: TableRecord, depth: VerifyDepth, options: VerifyOptions = {}): Promise<TableVerification> {
+  const signal = options.signal;
   const started = Date.now();
   const discovered = await source.columns(record.name);
   const columnsChanged = columnSignature(copiedColumns(discovered)) !== record.signature;
@@ -52,7 +58,7 @@ export async function verifyTable(replica: ReplicaFile, source: SqlSource, recor
       ? await compareRows(replica, source, record, signal)
       : await compareChecksums(replica, source, record, signal);
   const equal = !columnsChanged && counts.missing + counts.extra + counts.different + counts.buckets === 0;
-  const now = new Date().toISOString();
+  const now = (options.now ?? (() => new Date()))().toISOString();
   replica.db.prepare('UPDATE sbsync_tables SET verified_at = ?, verified_equal = ? WHERE name = ?').run(now, equal ? 1 : 0, record.name);
   return Object.freeze({
     table: record.name,

@@ -236,25 +236,35 @@ export async function runReplicaVerify(options: { company?: string; rows?: boole
   const config = await deps.loadConfig();
   const out: ReplicaVerifyResult['companies'] = [];
   for (const company of pickCompanies(config, options.company)) {
-    const file = replicaPath(config.dataDirectory, company.code);
-    const replica = ReplicaFile.open(file, replicaIdentity(company), { create: false });
-    const sources = new CompanySources(company);
+    // A sync or a publication moving the replica meanwhile would show differences that are not there.
+    const lock = await acquireRunLock(path.join(config.dataDirectory, 'locks'), company.code, { runId: `verify-${deps.pid}`, command: 'replica verify' }, { pid: deps.pid, now: () => deps.clock.now() });
     try {
-      const fileProblems = checkReplicaFile(replica);
-      const depth: VerifyDepth = company.source.type !== 'sqlserver' || options.rows ? 'rows' : 'checksums';
-      const tables: TableVerification[] = [];
-      for (const record of replica.tables()) {
-        const source = await sources.get(record.module === 'commercial' ? 'commercial' : 'accounting');
-        tables.push(await verifyTable(replica, source, record, depth, deps.signal));
-      }
-      out.push({ company: company.code, path: file, fileProblems, tables, equal: fileProblems.length === 0 && tables.every((t) => t.equal) });
+      out.push(await verifyCompany(company, config, deps, options.rows === true));
     } finally {
-      replica.close();
-      await sources.close();
+      await lock.release();
     }
   }
   const equal = out.every((c) => c.equal);
   return { companies: out, equal, ...(equal ? {} : { exitCode: ExitCode.failed }) };
+}
+
+async function verifyCompany(company: ResolvedCompany, config: ResolvedConfig, deps: CommandDeps, rows: boolean): Promise<ReplicaVerifyResult['companies'][number]> {
+  const file = replicaPath(config.dataDirectory, company.code);
+  const replica = ReplicaFile.open(file, replicaIdentity(company), { create: false });
+  const sources = new CompanySources(company);
+  try {
+    const fileProblems = checkReplicaFile(replica);
+    const depth: VerifyDepth = company.source.type !== 'sqlserver' || rows ? 'rows' : 'checksums';
+    const tables: TableVerification[] = [];
+    for (const record of replica.tables()) {
+      const source = await sources.get(record.module === 'commercial' ? 'commercial' : 'accounting');
+      tables.push(await verifyTable(replica, source, record, depth, { now: () => deps.clock.now(), signal: deps.signal }));
+    }
+    return { company: company.code, path: file, fileProblems, tables, equal: fileProblems.length === 0 && tables.every((t) => t.equal) };
+  } finally {
+    replica.close();
+    await sources.close();
+  }
 }
 
 export async function runReplicaRebuild(options: { company: string }, deps: CommandDeps): Promise<ReplicaSyncCommandResult> {
