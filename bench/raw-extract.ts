@@ -25,6 +25,7 @@ import { openReplicaSource } from '../src/extract/sources/sqlite.js';
 import type { SqlSource } from '../src/extract/source.js';
 import { commitState, loadState } from '../src/extract/state/store.js';
 import { spoolBlocks } from '../src/publish/spool.js';
+import { peakRssBytes } from './lib/peak-rss.js';
 import { syncDemoReplica } from './lib/replica.js';
 
 const args = process.argv.slice(2);
@@ -110,7 +111,7 @@ async function pass(mode: 'full' | 'incremental'): Promise<void> {
   console.log(JSON.stringify({
     mode, sink, tables: datasets.length, rows: total, deleted, seconds: +seconds.toFixed(3), rowsPerSecond: Math.round(total / seconds),
     cpuSeconds: +((c.user + c.system) / 1e6).toFixed(2), rssAt100kMB: mb(rssAt100k), rssEndMB: mb(rssMax),
-    peakRssMB: mb(process.resourceUsage().maxRSS * 1024),
+    peakRssMB: mb(peakRssBytes()),
   }));
 }
 

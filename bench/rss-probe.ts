@@ -4,6 +4,7 @@
  * SBSYNC_BENCH_USAGE_FILE. Portable replacement for `/usr/bin/time -v`.
  */
 import { writeFileSync } from 'node:fs';
+import { peakRssBytes } from './lib/peak-rss.js';
 
 const file = process.env.SBSYNC_BENCH_USAGE_FILE;
 if (file) {
@@ -13,7 +14,7 @@ if (file) {
     try {
       writeFileSync(
         file,
-        JSON.stringify({ exitCode: code, maxRssBytes: u.maxRSS * 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }),
+        JSON.stringify({ exitCode: code, maxRssBytes: peakRssBytes(), cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }),
       );
     } catch {
       /* the benchmark reports the figure as missing */

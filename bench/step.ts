@@ -1,15 +1,17 @@
 /**
- * One benchmark step in a process of its own, so that each step's peak RSS (`maxRSS`) is its own:
+ * One benchmark step in a process of its own, so that each step's peak RSS (lib/peak-rss.ts) is its own:
  *
  *   node dist/bench/step.js generate '{"path":"/tmp/x/demo.sqlite","scale":5,"seed":1,"today":"2025-12-20"}'
- *   node dist/bench/step.js replica  '{"path":"/tmp/x/demo.sqlite","dataDirectory":"/tmp/x/data"}'
+ *   node dist/bench/step.js replica  '{"path":"/tmp/x/demo.sqlite","dataDirectory":"/tmp/x/data","code":"BENCH"}'
+ *   node dist/bench/step.js replica  '{"server":{"host":"127.0.0.1","port":1433},"dataDirectory":"/tmp/x/tds","code":"BENCH"}'
+ *   node dist/bench/step.js mutate   '{"path":"/tmp/x/demo.sqlite","fraction":0.001}'
  *   node dist/bench/step.js views    '{"path":"/tmp/x/data/replica/BENCH.sqlite","asOf":"2025-12-20","runs":3}'
  *   node dist/bench/step.js extract  '{"path":"/tmp/x/data/replica/BENCH.sqlite","stateDir":"/tmp/x/state"}'
  *
  * The last stdout line is `BENCH-RESULT {json}`: the step's figures plus `maxRssBytes` and CPU seconds.
  * Started by bench/run.ts; usable by hand to look at one step.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createDemoDatabase } from '../src/extract/demo/index.js';
 import { extractTable } from '../src/extract/raw/extract.js';
@@ -17,8 +19,11 @@ import { RAW_DATASETS } from '../src/extract/raw/tables.js';
 import { openReplicaSource } from '../src/extract/sources/sqlite.js';
 import { VIEW_IDS } from '../src/extract/views/catalog.js';
 import { computeView, computeViews } from '../src/extract/views/index.js';
+import { peakRssBytes } from './lib/peak-rss.js';
 import { RESULT_PREFIX } from './lib/proc.js';
-import { syncDemoReplica } from './lib/replica.js';
+import { changeDemoRows } from './lib/mutate.js';
+import { syncBenchReplica } from './lib/replica.js';
+import { tdsSource } from './lib/tds-source.js';
 
 interface GenerateArgs {
   path: string;
@@ -27,9 +32,19 @@ interface GenerateArgs {
   today: string;
 }
 interface ReplicaArgs {
-  /** The demo file. */
-  path: string;
+  /** The demo file, or… */
+  path?: string;
+  /** …a TDS test server serving it (database SAGE, bench/lib/tds.ts), read through the mssql driver. */
+  server?: { host: string; port: number };
   dataDirectory: string;
+  /** Company code: the replica is `<dataDirectory>/replica/<code>.sqlite`. */
+  code: string;
+}
+interface MutateArgs {
+  /** The demo file, changed in place. */
+  path: string;
+  /** Share of each Data Manager table's rows changed (a third inserted, a third updated, a third deleted). */
+  fraction: number;
 }
 interface ViewsArgs {
   /** The replica file. */
@@ -54,13 +69,29 @@ async function generate(a: GenerateArgs): Promise<Record<string, unknown>> {
   return { seconds: seconds(wallMs), fileBytes: statSync(a.path).size, counts: r.counts, totalRows };
 }
 
-/** A first sync of the demo's replica (what the views and datasets read). */
+/** Bytes of a SQLite file on disk, with its write-ahead log and shared-memory index when present. */
+function bytesOnDisk(file: string): number {
+  return [file, `${file}-wal`, `${file}-shm`].reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0);
+}
+
+/** A sync of the demo's replica, from the file or through the TDS test server (a first sync on an empty data directory). */
 async function replica(a: ReplicaArgs): Promise<Record<string, unknown>> {
+  if (!a.path === !a.server) throw new Error('replica: give either path or server');
+  const source = a.server ? tdsSource(a.server) : { type: 'sqlite' as const, path: a.path! };
   const t0 = performance.now();
-  const r = await syncDemoReplica(a.path, a.dataDirectory);
+  const r = await syncBenchReplica(source, a.dataDirectory, a.code);
   const wallMs = performance.now() - t0;
-  const rows = r.tables.reduce((n, t) => n + t.rowsRead, 0);
-  return { seconds: seconds(wallMs), path: r.path, fileBytes: r.sizeBytes, rows, rowsPerSecond: Math.round(rows / (wallMs / 1000)) };
+  // Rows in the replica once synced (rows read also counts those read twice: the stamps' overlap window).
+  const rows = r.tables.reduce((n, t) => n + t.rowCount, 0);
+  const read = r.tables.reduce((n, t) => n + t.rowsRead, 0);
+  const tables = r.tables.map((t) => ({ table: t.table, action: t.action, rows: t.rowCount, read: t.rowsRead, changed: t.inserted + t.updated + t.deleted, seconds: t.ms / 1000 }));
+  return { seconds: seconds(wallMs), path: r.path, fileBytes: bytesOnDisk(r.path), rows, read, rowsPerSecond: Math.round(rows / (wallMs / 1000)), tables };
+}
+
+async function mutate(a: MutateArgs): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const r = changeDemoRows(a.path, a.fraction, new Date());
+  return { ...r, seconds: seconds(performance.now() - t0) };
 }
 
 async function views(a: ViewsArgs): Promise<Record<string, unknown>> {
@@ -124,7 +155,7 @@ async function extract(a: ExtractArgs): Promise<Record<string, unknown>> {
   return { rows, bytes, seconds: wall, rowsPerSecond: Math.round(rows / wall), tables };
 }
 
-const STEPS: Record<string, (args: never) => Promise<Record<string, unknown>>> = { generate, replica, views, extract };
+const STEPS: Record<string, (args: never) => Promise<Record<string, unknown>>> = { generate, replica, mutate, views, extract };
 
 const [name, json] = process.argv.slice(2);
 const step = name ? STEPS[name] : undefined;
@@ -137,7 +168,7 @@ try {
   const usage = process.resourceUsage();
   const result = {
     ...figures,
-    maxRssBytes: usage.maxRSS * 1024, // kilobytes on Linux
+    maxRssBytes: peakRssBytes(),
     cpuSeconds: seconds((usage.userCPUTime + usage.systemCPUTime) / 1000),
   };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);

@@ -38,6 +38,16 @@ async function toolVersion(command: string, args: string[]): Promise<string | un
   }
 }
 
+/** FreeTDS's version, from `tsql -C` ("Version: freetds v1.3.17"); bsqldb has no version option. */
+async function freetdsVersion(): Promise<string | undefined> {
+  try {
+    const r = await runChild('tsql', ['-C'], { timeoutMs: 10_000 });
+    return /Version:\s*(.+)/.exec(r.stdout)?.[1]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
 export async function machineFacts(): Promise<MachineFacts> {
   return {
     cpuModel: cpuModel(),
@@ -51,6 +61,7 @@ export async function machineFacts(): Promise<MachineFacts> {
       sqlite3: await toolVersion('sqlite3', ['--version']),
       gzip: await toolVersion('gzip', ['--version']),
       curl: await toolVersion('curl', ['--version']),
+      freetds: await freetdsVersion(),
     },
   };
 }

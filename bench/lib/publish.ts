@@ -17,6 +17,8 @@ import { startSink } from './sink.js';
 
 const SAGE_ID = 'bench@sbsync.test';
 const PASSWORD = 'bench-Secret-2025';
+const CUSTOMER_NUMBER = '424242';
+const BM_PASSWORD = 'bench-Mobile-2025';
 const PUBLISH_TIMEOUT_MS = 60 * 60_000;
 
 export interface BenchPortal {
@@ -29,7 +31,10 @@ export async function startBenchPortal(storeDir: string): Promise<BenchPortal> {
   const store = await openStore({ root: storeDir });
   const server = await startPortalServer({
     store,
-    accounts: { dataManager: [{ sageId: SAGE_ID, passwordHash: await hashPassword(PASSWORD) }], businessMobile: [] },
+    accounts: {
+      dataManager: [{ sageId: SAGE_ID, passwordHash: await hashPassword(PASSWORD) }],
+      businessMobile: [{ customerNumber: CUSTOMER_NUMBER, passwordHash: await hashPassword(BM_PASSWORD) }],
+    },
     host: '127.0.0.1',
     port: 0,
     maintenanceIntervalMs: 0,
@@ -37,7 +42,10 @@ export async function startBenchPortal(storeDir: string): Promise<BenchPortal> {
   return { url: server.url, server, close: () => server.close({ graceMs: 2000 }) };
 }
 
-/** The config of the benchmark company: the SQLite file, Data Manager only (both groups), the portal. */
+/**
+ * The config of the benchmark company: the SQLite file, both services (every group, every view), the portal.
+ * Its data directory is `<dir>/data`: the replica the bench syncs first is `<dir>/data/replica/<company>.sqlite`.
+ */
 export function writeBenchConfig(dir: string, company: string, sqlite: string, portalUrl: string): string {
   const file = path.join(dir, 'sbsync-bench.yaml');
   const q = (s: string) => JSON.stringify(s);
@@ -47,6 +55,7 @@ export function writeBenchConfig(dir: string, company: string, sqlite: string, p
 portal:
   url: ${portalUrl}
   dataManager: { sageId: ${SAGE_ID}, password: "\${env:SBSYNC_BENCH_DM_PASSWORD}" }
+  businessMobile: { customerNumber: "${CUSTOMER_NUMBER}", password: "\${env:SBSYNC_BENCH_BM_PASSWORD}" }
   timeoutSeconds: 600
   retries: 0
 proxy: { mode: none }
@@ -57,45 +66,77 @@ companies:
     source: { type: sqlite, path: ${q(sqlite)} }
     services:
       dataManager: { accounting: true, commercial: true }
-      businessMobile: { accountingViews: false, commercialViews: false }
+      businessMobile: { accountingViews: true, commercialViews: true }
 users: []
 journal: { path: ${q(path.join(dir, 'journal'))} }
-dataDirectory: ${q(path.join(dir, 'data'))}
+dataDirectory: ${q(benchDataDirectory(dir))}
 `,
   );
   return file;
 }
 
+/** The data directory of the bench config written in `dir`. */
+export const benchDataDirectory = (dir: string): string => path.join(dir, 'data');
+
 export interface PublishFigures {
   exitCode: number | null;
-  /** Process wall time, spawn to exit (Node start-up, config, consistency checks, extraction, upload, commit). */
+  /** Process wall time, spawn to exit (Node start-up, config, replica sync, consistency checks, extraction, upload, commit). */
   wallSeconds: number;
+  /** `--service data-manager`, or both services. */
+  services: 'data-manager' | 'both';
+  /** The data-manager service's status and mode. */
   status?: string;
   mode?: string;
+  /** Data Manager rows published (and, for an incremental run, rows deleted). */
   rows?: number;
-  /** NDJSON bytes (decoded) and gzip bytes sent. */
+  deleted?: number;
+  /** NDJSON bytes (decoded) and gzip bytes sent, every service. */
   bytes?: number;
   storedBytes?: number;
   /** The data-manager service alone (extraction + spool + upload + commit), from the CLI's JSON report. */
   serviceSeconds?: number;
-  /** The company as a whole (lock, consistency checks, service). */
+  /** The business-mobile service alone (every view computed, spooled, uploaded, committed) and its status. */
+  viewsSeconds?: number;
+  viewsStatus?: string;
+  /** The company as a whole (lock, replica sync, consistency checks, services). */
   companySeconds?: number;
-  /** companySeconds − serviceSeconds: mostly the consistency checks. */
+  /** companySeconds − the services: the lock, the replica sync and the consistency checks when they outlast the services. */
   checksSeconds?: number;
   maxRssBytes?: number;
   cpuSeconds?: number;
   error?: string;
 }
 
+interface ServiceReport {
+  service: string;
+  status: string;
+  mode?: string;
+  durationMs: number;
+  datasets: { rows: number; deleted?: number }[];
+  error?: { message: string };
+}
+
 interface CliReport {
   exitCode?: number;
   totals?: { rows: number; bytes: number; storedBytes: number };
-  companies?: { durationMs: number; status: string; services: { service: string; status: string; mode?: string; durationMs: number; error?: { message: string } }[]; error?: { message: string } }[];
+  companies?: { durationMs: number; status: string; services: ServiceReport[]; error?: { message: string } }[];
   error?: { message?: string };
 }
 
-/** Runs `sbsync publish --service data-manager [--full] --json` with the RSS probe preloaded. */
-export async function runCliPublish(options: { root: string; probe: string; config: string; full: boolean; asOf: string; usageFile: string; cwd: string }): Promise<PublishFigures> {
+export interface PublishOptions {
+  root: string;
+  probe: string;
+  config: string;
+  /** Both services when absent. */
+  service?: 'data-manager';
+  full: boolean;
+  asOf: string;
+  usageFile: string;
+  cwd: string;
+}
+
+/** Runs `sbsync publish [--service data-manager] [--full] --json` with the RSS probe preloaded. */
+export async function runCliPublish(options: PublishOptions): Promise<PublishFigures> {
   rmSync(options.usageFile, { force: true });
   const args = [
     '--import',
@@ -104,8 +145,7 @@ export async function runCliPublish(options: { root: string; probe: string; conf
     'publish',
     '--config',
     options.config,
-    '--service',
-    'data-manager',
+    ...(options.service ? ['--service', options.service] : []),
     ...(options.full ? ['--full'] : []),
     '--as-of',
     options.asOf,
@@ -116,10 +156,11 @@ export async function runCliPublish(options: { root: string; probe: string; conf
     HOME: process.env.HOME ?? options.cwd,
     NO_COLOR: '1',
     SBSYNC_BENCH_DM_PASSWORD: PASSWORD,
+    SBSYNC_BENCH_BM_PASSWORD: BM_PASSWORD,
     SBSYNC_BENCH_USAGE_FILE: options.usageFile,
   };
   const r = await runChild(process.execPath, args, { cwd: options.cwd, env, timeoutMs: PUBLISH_TIMEOUT_MS });
-  const figures: PublishFigures = { exitCode: r.code, wallSeconds: Math.round(r.wallMs) / 1000 };
+  const figures: PublishFigures = { exitCode: r.code, wallSeconds: Math.round(r.wallMs) / 1000, services: options.service ?? 'both' };
   try {
     const u = JSON.parse(readFileSync(options.usageFile, 'utf8')) as { maxRssBytes: number; cpuSeconds: number };
     figures.maxRssBytes = u.maxRssBytes;
@@ -134,25 +175,38 @@ export async function runCliPublish(options: { root: string; probe: string; conf
     figures.error = `no JSON report (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}): ${r.stderr.trim().slice(-800)}`;
     return figures;
   }
+  readReport(report, figures);
   const company = report.companies?.[0];
-  const service = company?.services.find((s) => s.service === 'data-manager');
+  const problem = company?.services.find((s) => s.error)?.error?.message ?? company?.error?.message ?? report.error?.message;
+  if (r.code !== 0 || problem) figures.error = `exit ${r.code}: ${problem ?? r.stderr.trim().slice(-800)}`;
+  return figures;
+}
+
+/** The figures of the CLI's JSON report: per service, and the company time outside them. */
+function readReport(report: CliReport, figures: PublishFigures): void {
+  const company = report.companies?.[0];
+  const dm = company?.services.find((s) => s.service === 'data-manager');
+  const bm = company?.services.find((s) => s.service === 'business-mobile');
   if (report.totals) {
-    figures.rows = report.totals.rows;
     figures.bytes = report.totals.bytes;
     figures.storedBytes = report.totals.storedBytes;
   }
-  if (service) {
-    figures.status = service.status;
-    if (service.mode) figures.mode = service.mode;
-    figures.serviceSeconds = service.durationMs / 1000;
+  if (dm) {
+    figures.status = dm.status;
+    if (dm.mode) figures.mode = dm.mode;
+    figures.serviceSeconds = dm.durationMs / 1000;
+    figures.rows = dm.datasets.reduce((n, d) => n + d.rows, 0);
+    figures.deleted = dm.datasets.reduce((n, d) => n + (d.deleted ?? 0), 0);
+  }
+  if (bm) {
+    figures.viewsStatus = bm.status;
+    figures.viewsSeconds = bm.durationMs / 1000;
   }
   if (company) {
     figures.companySeconds = company.durationMs / 1000;
-    if (service) figures.checksSeconds = Math.round(company.durationMs - service.durationMs) / 1000;
+    const services = (dm?.durationMs ?? 0) + (bm?.durationMs ?? 0);
+    figures.checksSeconds = Math.round(company.durationMs - services) / 1000;
   }
-  const problem = service?.error?.message ?? company?.error?.message ?? report.error?.message;
-  if (r.code !== 0 || problem) figures.error = `exit ${r.code}: ${problem ?? r.stderr.trim().slice(-800)}`;
-  return figures;
 }
 
 export interface PipelineTable {

@@ -1,13 +1,14 @@
-/** The replica of a demo file, synced as `publish` syncs a company's: what the views and datasets read. */
-import type { ResolvedCompany } from '../../src/config/resolve.js';
+/** A company's replica, synced as `publish` syncs it: what the views and datasets read. */
+import type { ResolvedCompany, ResolvedSource } from '../../src/config/resolve.js';
 import { CompanySources } from '../../src/replica/company-sources.js';
 import { syncReplica, type ReplicaSyncResult } from '../../src/replica/sync.js';
 
-export async function syncDemoReplica(demo: string, dataDirectory: string, code = 'BENCH'): Promise<ReplicaSyncResult> {
+/** Syncs the replica of `source` (both services, every group) in `<dataDirectory>/replica/<code>.sqlite`. */
+export async function syncBenchReplica(source: ResolvedSource, dataDirectory: string, code = 'BENCH'): Promise<ReplicaSyncResult> {
   const company: ResolvedCompany = {
     code,
     name: code,
-    source: { type: 'sqlite', path: demo },
+    source,
     services: { dataManager: { accounting: true, commercial: true }, businessMobile: { accountingViews: true, commercialViews: true } },
   };
   const sources = new CompanySources(company);
@@ -16,4 +17,9 @@ export async function syncDemoReplica(demo: string, dataDirectory: string, code 
   } finally {
     await sources.close();
   }
+}
+
+/** The replica of a demo file. */
+export function syncDemoReplica(demo: string, dataDirectory: string, code = 'BENCH'): Promise<ReplicaSyncResult> {
+  return syncBenchReplica({ type: 'sqlite', path: demo }, dataDirectory, code);
 }

@@ -1,23 +1,50 @@
 /** The benchmark's figures, their targets, and their rendering (stdout and docs/benchmarks.md). */
 import type { MachineFacts } from './machine.js';
+import type { ChangeFigures } from './mutate.js';
 import type { PipelineFigures, PublishFigures } from './publish.js';
+import { details } from './report-details.js';
+import { MB, TARGETS, int, mb, mbPerMillionRows, pipelineRatios, rate, ratio, scaleLabel, sec, stepPeaks, table, tdsRatio, verdict, viewsTargetSeconds } from './report-figures.js';
+import { HOW_TO_READ, method, reproduce } from './report-text.js';
+import type { BsqldbFigures } from './tds.js';
+
+interface StepUsage {
+  maxRssBytes: number;
+  cpuSeconds: number;
+}
+
+/** A replica sync in a step process of its own (bench/step.ts `replica`). */
+export interface ReplicaFigures extends StepUsage {
+  seconds: number;
+  path: string;
+  /** The replica file on disk (with its WAL and shared-memory files when present), after the sync closed it. */
+  fileBytes: number;
+  /** Rows in the replica once synced (rows/s counts these). */
+  rows: number;
+  /** Rows read from the source (a few more: the stamps' overlap window is read again after a first copy). */
+  read: number;
+  rowsPerSecond: number;
+  tables: { table: string; action: string; rows: number; read: number; changed: number; seconds: number }[];
+}
 
 export interface ScaleRun {
   scale: number;
-  generate?: { seconds: number; fileBytes: number; counts: Record<string, number>; totalRows: number; maxRssBytes: number; cpuSeconds: number };
-  replica?: { seconds: number; path: string; fileBytes: number; rows: number; rowsPerSecond: number; maxRssBytes: number; cpuSeconds: number };
-  views?: { views: number; runs: number[]; medianSeconds: number; perView: { id: string; seconds: number }[]; maxRssBytes: number; cpuSeconds: number };
-  extract?: {
-    rows: number;
-    bytes: number;
-    seconds: number;
-    rowsPerSecond: number;
-    tables: { table: string; rows: number; bytes: number; seconds: number }[];
-    maxRssBytes: number;
-    cpuSeconds: number;
-  };
+  generate?: StepUsage & { seconds: number; fileBytes: number; counts: Record<string, number>; totalRows: number };
+  /** The first sync of the replica from the SQLite demo (the replica everything after reads). */
+  replica?: ReplicaFigures;
+  /** The first sync of the same demo through the TDS test server, and bsqldb replaying its statements. */
+  tds?: { sync: ReplicaFigures; bsqldb?: BsqldbFigures; bsqldbNotMeasured?: string };
+  tdsNotMeasured?: string;
+  views?: StepUsage & { views: number; runs: number[]; medianSeconds: number; perView: { id: string; seconds: number }[] };
+  extract?: StepUsage & { rows: number; bytes: number; seconds: number; rowsPerSecond: number; tables: { table: string; rows: number; bytes: number; seconds: number }[] };
+  /** `publish --service data-manager --full`, the replica already synced. */
   publishFull?: PublishFigures;
+  /** `publish` (both services) right after: the first Business Mobile publication. */
+  publishFirstBoth?: PublishFigures;
+  /** `publish` (both services) again, nothing changed. */
   publishIncremental?: PublishFigures;
+  /** The rows changed in the demo file, then `publish` (both services). */
+  mutation?: ChangeFigures & StepUsage & { seconds: number };
+  publishChanged?: PublishFigures;
   pipeline?: PipelineFigures;
   pipelineNotMeasured?: string;
   errors: string[];
@@ -30,46 +57,12 @@ export interface BenchRun {
   today: string;
   seed: number;
   viewRuns: number;
+  /** Share of the Data Manager rows changed before the incremental publication. */
+  changeFraction: number;
+  /** The TDS test server figures are measured at the scales up to this one. */
+  tdsMaxScale: number;
   results: ScaleRun[];
   pipelineNotMeasured?: string;
-}
-
-const MB = 1e6;
-export const TARGETS = {
-  viewsSeconds: 3,
-  extractRowsPerSecond: 300_000,
-  extractPeakRssMB: 200,
-  publishRowsPerSecond: 250_000,
-  publishPeakRssMB: 200,
-  incrementalSeconds: 2,
-  /** Flat memory: peak RSS at the largest scale at most this much above the smallest scale's. */
-  flatnessMB: 20,
-} as const;
-
-type Verdict = 'PASS' | 'MISS';
-const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'MISS');
-
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const mb = (bytes: number) => `${(bytes / MB).toFixed(bytes >= 100 * MB ? 0 : 1)} MB`;
-const sec = (s: number) => `${s.toFixed(s >= 100 ? 0 : 2)} s`;
-const rate = (rows: number, seconds: number) => (seconds > 0 ? rows / seconds : 0);
-const escape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-function scaleLabel(r: ScaleRun): string {
-  const ledger = r.generate?.counts['F_ECRITUREC'];
-  return `scale ${r.scale}${ledger !== undefined ? ` (${int(ledger)} ledger lines)` : ''}`;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const row of rows) lines.push(`| ${row.map(escape).join(' | ')} |`);
-  return `${lines.join('\n')}\n`;
-}
-
-interface SummaryRow {
-  figure: string;
-  target: string;
-  cells: string[];
 }
 
 function cell(value: string | undefined, ok?: boolean): string {
@@ -77,112 +70,118 @@ function cell(value: string | undefined, ok?: boolean): string {
   return ok === undefined ? value : `${value} — ${verdict(ok)}`;
 }
 
-function summaryRows(run: BenchRun): SummaryRow[] {
-  const rs = run.results;
-  const per = (f: (r: ScaleRun) => string): string[] => rs.map(f);
-  const rows: SummaryRow[] = [
+/** The publication figures of a run that completed, or undefined. */
+const ok = (f: PublishFigures | undefined) => (f && !f.error ? f : undefined);
+
+function incrementalCell(f: PublishFigures | undefined, target: number): string {
+  const done = ok(f);
+  if (!done) return cell(undefined);
+  const dm = `data-manager ${done.status === 'up-to-date' ? 'up to date' : `${int(done.rows ?? 0)} rows, ${int(done.deleted ?? 0)} deleted`}`;
+  const views = done.viewsSeconds === undefined ? '' : `; business-mobile ${done.viewsStatus === 'up-to-date' ? 'up to date, ' : ''}${sec(done.viewsSeconds)}`;
+  return cell(`${sec(done.wallSeconds)} (${dm}${views})`, done.wallSeconds < target);
+}
+
+function summaryRows(run: BenchRun): { figure: string; target: string; cells: string[] }[] {
+  const per = (f: (r: ScaleRun) => string): string[] => run.results.map(f);
+  const changed = `${run.changeFraction * 100}%`;
+  return [
+    { figure: 'Demo generation (time; SQLite file)', target: '—', cells: per((r) => (r.generate ? `${sec(r.generate.seconds)}; ${mb(r.generate.fileBytes)}` : 'not measured')) },
     {
-      figure: 'Demo generation (time; SQLite file)',
-      target: '—',
-      cells: per((r) => (r.generate ? `${sec(r.generate.seconds)}; ${mb(r.generate.fileBytes)}` : 'not measured')),
+      figure: 'Replica first sync from the SQLite demo, rows/s (time; peak RSS)',
+      target: '— (informative)',
+      cells: per((r) => cell(r.replica && `${int(r.replica.rowsPerSecond)} rows/s (${sec(r.replica.seconds)}; ${mb(r.replica.maxRssBytes)})`)),
     },
     {
-      figure: `All ${rs.find((r) => r.views)?.views?.views ?? 18} views, median of ${run.viewRuns}`,
-      target: `< ${TARGETS.viewsSeconds} s at 1M`,
-      cells: per((r) => cell(r.views && sec(r.views.medianSeconds), r.views && r.views.medianSeconds < TARGETS.viewsSeconds)),
+      figure: 'Replica size on disk (MB per million rows)',
+      target: '— (informative)',
+      cells: per((r) => cell(r.replica && `${mb(r.replica.fileBytes)} (${mbPerMillionRows(r.replica.fileBytes, r.replica.rows).toFixed(0)} MB per million rows)`)),
     },
     {
-      figure: 'Raw extraction to NDJSON, rows/s',
+      figure: 'Replica first sync through the TDS test server (mssql driver) ÷ FreeTDS `bsqldb` on the same statements, rows/s',
+      target: `≥ ${ratio(TARGETS.tdsVsBsqldb)}`,
+      cells: per((r) => {
+        if (!r.tds) return r.tdsNotMeasured ?? 'not measured';
+        const t = tdsRatio(r);
+        if (!t) return `sync ${int(r.tds.sync.rowsPerSecond)} rows/s; bsqldb ${r.tds.bsqldbNotMeasured ?? 'not measured'}`;
+        return cell(`${ratio(t.ratio)} (${int(t.sync)} vs ${int(t.bsqldb)} rows/s; sync peak RSS ${mb(r.tds.sync.maxRssBytes)})`, t.ratio >= TARGETS.tdsVsBsqldb);
+      }),
+    },
+    {
+      figure: `All ${run.results.find((r) => r.views)?.views?.views ?? 18} views on the replica, median of ${run.viewRuns}`,
+      target: '< 1.5 s at 1M ledger lines, < 6 s at 4M (1.5 s per million, at least 1.5 s)',
+      cells: per((r) => cell(r.views && sec(r.views.medianSeconds), r.views && r.views.medianSeconds < viewsTargetSeconds(r.generate?.counts['F_ECRITUREC'] ?? 0))),
+    },
+    {
+      figure: 'Raw extraction to NDJSON from the replica, rows/s',
       target: `≥ ${int(TARGETS.extractRowsPerSecond)} rows/s`,
       cells: per((r) => cell(r.extract && `${int(r.extract.rowsPerSecond)} rows/s`, r.extract && r.extract.rowsPerSecond >= TARGETS.extractRowsPerSecond)),
     },
     {
-      figure: 'Raw extraction, peak RSS',
-      target: `< ${TARGETS.extractPeakRssMB} MB`,
-      cells: per((r) => cell(r.extract && mb(r.extract.maxRssBytes), r.extract && r.extract.maxRssBytes < TARGETS.extractPeakRssMB * MB)),
-    },
-  ];
-  const full = (r: ScaleRun) => (r.publishFull && !r.publishFull.error && r.publishFull.rows !== undefined ? r.publishFull : undefined);
-  rows.push(
-    {
-      figure: 'Full Data Manager publication, end to end (CLI process wall), rows/s',
+      figure: 'Full Data Manager publication from the replica, end to end (CLI process wall), rows/s',
       target: `≥ ${int(TARGETS.publishRowsPerSecond)} rows/s`,
       cells: per((r) => {
-        const f = full(r);
-        const v = f && rate(f.rows!, f.wallSeconds);
+        const f = ok(r.publishFull);
+        const v = f && rate(f.rows ?? 0, f.wallSeconds);
         return cell(f && `${int(v!)} rows/s`, f && v! >= TARGETS.publishRowsPerSecond);
       }),
     },
     {
-      figure: 'Full publication, client peak RSS',
-      target: `< ${TARGETS.publishPeakRssMB} MB`,
-      cells: per((r) => {
-        const f = r.publishFull;
-        return cell(f?.maxRssBytes !== undefined ? mb(f.maxRssBytes) : undefined, f?.maxRssBytes !== undefined ? f.maxRssBytes < TARGETS.publishPeakRssMB * MB : undefined);
-      }),
-    },
-    {
-      figure: 'sbsync ÷ `sqlite3 -json | gzip -1 | curl` (wall time ratio; CLI process / data-manager service alone)',
-      target: '— (informative)',
+      figure: 'Full publication ÷ `sqlite3 -json | gzip -1 | curl` (wall time; CLI process / data-manager service alone)',
+      target: `≤ ${ratio(TARGETS.pipelineRatio)} (CLI process)`,
       cells: per((r) => {
         if (!r.pipeline || r.pipeline.error) return r.pipelineNotMeasured ?? run.pipelineNotMeasured ?? 'not measured';
-        const f = full(r);
-        if (!f) return `pipeline ${sec(r.pipeline.seconds)}; sbsync not measured`;
-        const svc = f.serviceSeconds !== undefined ? ` / ${(f.serviceSeconds / r.pipeline.seconds).toFixed(2)}×` : '';
-        return `${(f.wallSeconds / r.pipeline.seconds).toFixed(2)}×${svc} (pipeline ${sec(r.pipeline.seconds)}, ${int(rate(r.pipeline.rows, r.pipeline.seconds))} rows/s)`;
+        const q = pipelineRatios(r);
+        if (!q) return `pipeline ${sec(r.pipeline.seconds)}; sbsync not measured`;
+        return cell(`${ratio(q.process)} / ${q.service !== undefined ? ratio(q.service) : '?'} (pipeline ${sec(r.pipeline.seconds)})`, q.process <= TARGETS.pipelineRatio);
       }),
     },
     {
-      figure: 'Incremental publication, nothing changed (CLI process wall)',
-      target: `< ${TARGETS.incrementalSeconds} s`,
+      figure: `Sync + publication of both services, ${changed} of the rows changed (CLI process wall)`,
+      target: `< ${TARGETS.changedSeconds} s at 1M`,
+      cells: per((r) => incrementalCell(r.publishChanged, TARGETS.changedSeconds)),
+    },
+    {
+      figure: 'Sync + publication of both services, nothing changed (CLI process wall)',
+      target: `< ${TARGETS.nothingChangedSeconds} s at 1M`,
+      cells: per((r) => incrementalCell(r.publishIncremental, TARGETS.nothingChangedSeconds)),
+    },
+    {
+      figure: 'Client peak RSS, highest of every step (which)',
+      target: `< ${TARGETS.peakRssMB} MB`,
       cells: per((r) => {
-        const f = r.publishIncremental;
-        const ok = f && !f.error;
-        return cell(ok ? `${sec(f.wallSeconds)} (${f.mode ?? f.status ?? '?'}, ${int(f.rows ?? 0)} rows)` : undefined, ok ? f.wallSeconds < TARGETS.incrementalSeconds : undefined);
+        const peaks = stepPeaks(r).filter((p): p is { step: string; bytes: number } => p.bytes !== undefined);
+        if (peaks.length === 0) return 'not measured';
+        const top = peaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+        return cell(`${mb(top.bytes)} (${top.step})`, top.bytes < TARGETS.peakRssMB * MB);
       }),
     },
-  );
-  return rows;
-}
-
-interface FlatRow {
-  figure: string;
-  value: string;
-  verdict: string;
-}
-
-function flatness(run: BenchRun): FlatRow[] {
-  const rs = run.results;
-  const first = rs[0];
-  const last = rs[rs.length - 1];
-  const row = (figure: string, pick: (r: ScaleRun) => number | undefined): FlatRow => {
-    const a = first && pick(first);
-    const b = last && pick(last);
-    if (rs.length < 2 || a === undefined || b === undefined) return { figure, value: 'not measured (needs two scales)', verdict: '—' };
-    return { figure, value: `${mb(a)} at ${scaleLabel(first!)} → ${mb(b)} at ${scaleLabel(last!)} (${b >= a ? '+' : ''}${mb(b - a)})`, verdict: verdict(b - a <= TARGETS.flatnessMB * MB) };
-  };
-  return [
-    row('Raw extraction, peak RSS', (r) => r.extract?.maxRssBytes),
-    row('Full publication, client peak RSS', (r) => r.publishFull?.maxRssBytes),
-    row('Incremental publication, client peak RSS', (r) => r.publishIncremental?.maxRssBytes),
   ];
 }
 
-const HOW_TO_READ = `Each line of the summary is one figure, measured at each scale, with its target and PASS or MISS.
-The figures that matter are those of the largest scale (scale 50: about a million ledger lines and
-2.5 million rows in all); the smaller scale is there to show that memory stays flat as the data grows
-tenfold. Throughputs count **rows of every Data Manager table** (ledger lines, document lines, headers, third parties…), not
-ledger lines only. The end-to-end publication figure is the wall time of the \`sbsync publish\` process,
-so it includes Node's start-up, the config, the consistency checks and the commit; the "data-manager
-service" column of the details is the extraction, compression and upload alone. The pipeline ratio
-compares sbsync with the cheapest way to move the same tables (the Debian tools, no typing, no
-incremental state, keys repeated on every row): 1.5× means sbsync took one and a half times as long.
-Peak RSS is each process's \`maxRSS\` (one process per step), in MB of 10⁶ bytes. The machine is small
-(2 cores) and may be shared: compare figures of the same run rather than across runs, look at the load
-average below, and rerun before concluding that a change made something slower. Close to a target, one
-run's PASS or MISS can flip: within a day here, the same build's full publication at scale 50 measured from
-9.5 s to 12.4 s on an otherwise idle machine, and the Debian pipeline moved alike (14.6 s to 16.8 s): the
-host gives more or less CPU from hour to hour. The pipeline ratio is the steadier figure.`;
+/** Per step: peak RSS at the largest scale it ran at minus at the smallest. */
+function flatness(run: BenchRun): string[][] {
+  const rs = run.results;
+  const steps = rs[0] ? stepPeaks(rs[0]).map((p) => p.step) : [];
+  return steps.map((name) => {
+    const measured = rs.flatMap((r) => {
+      const bytes = stepPeaks(r).find((p) => p.step === name)?.bytes;
+      return bytes === undefined ? [] : [{ r, bytes }];
+    });
+    const first = measured[0];
+    const last = measured[measured.length - 1];
+    if (!first || !last || measured.length < 2) return [name, `not measured (needs two scales; ${measured.length === 1 ? `${mb(first!.bytes)} at ${scaleLabel(first!.r)}` : 'none'})`, '—'];
+    const delta = last.bytes - first.bytes;
+    return [name, `${mb(first.bytes)} at ${scaleLabel(first.r)} → ${mb(last.bytes)} at ${scaleLabel(last.r)} (${delta >= 0 ? '+' : ''}${mb(delta)})`, verdict(delta <= TARGETS.flatnessMB * MB)];
+  });
+}
+
+function summary(run: BenchRun): string {
+  const rows = summaryRows(run);
+  let s = table(['figure', 'target', ...run.results.map(scaleLabel)], rows.map((r) => [r.figure, r.target, ...r.cells]));
+  s += '\n';
+  s += table(['memory flatness (peak RSS)', 'largest − smallest scale measured', `target ≤ +${TARGETS.flatnessMB} MB`], flatness(run));
+  return s;
+}
 
 function machineSection(run: BenchRun): string {
   const m = run.machine;
@@ -199,147 +198,9 @@ function machineSection(run: BenchRun): string {
       ['sqlite3', m.tools.sqlite3 ?? 'missing'],
       ['gzip', m.tools.gzip ?? 'missing'],
       ['curl', m.tools.curl ?? 'missing'],
+      ['FreeTDS (bsqldb)', m.tools.freetds ?? 'missing'],
     ],
   );
-}
-
-function method(run: BenchRun): string {
-  return `For each scale, in a fresh temporary directory (removed at the end):
-
-1. **Demo generation**: \`createDemoDatabase({ scale, seed: ${run.seed}, today: '${run.today}' })\` into a SQLite file, in a
-   child process; the file is reused by the next steps.
-2. **Views**: \`computeViews\` of all ${run.results.find((r) => r.views)?.views?.views ?? 18} views (as of ${run.today}) on one read-only source, ${run.viewRuns} times in
-   a row in one child process; the figure is the median. A further pass computes each view alone
-   (\`computeView\`, fresh context) to list the slowest ones.
-3. **Raw extraction**: \`extractTable(source, dataset, { mode: 'full', stateDir })\` over every \`RAW_DATASETS\` entry,
-   consuming \`blocks\` (NDJSON bytes, as the publisher reads them) and counting rows and bytes, in a child process of its own:
-   rows/s = all rows ÷ wall time of the loop; peak RSS = \`process.resourceUsage().maxRSS\` of that process.
-   The key set is written as a full publication does (stateDir in the temp dir).
-4. **Full publication**: a reference portal (\`startPortalServer\`, store in the temp dir) listens on 127.0.0.1
-   in the benchmark process; \`node bin/sbsync.js publish --config <generated yaml> --service data-manager
-   --full --as-of ${run.today} --json\` runs as a child with \`--import dist/bench/rss-probe.js\`, which writes the
-   process's \`resourceUsage()\` at exit. Rows and bytes come from the CLI's JSON report; rows/s = rows ÷ the
-   process's wall time (spawn to exit). The portal's own work (gunzip, checks, store) runs on the same two
-   cores meanwhile, as the sink does for the pipeline.
-5. **Incremental publication**: the same command without \`--full\`, right after, nothing changed.
-6. **Pipeline**: for every Data Manager table in turn, \`sqlite3 -json <db> "SELECT <the published columns> FROM
-   <table> ORDER BY cbMarq" | gzip -1 | curl -T - http://127.0.0.1:<port>/sink/<table>\` in one \`bash -o pipefail\`
-   (the kernel pipes the bytes), to a sink in the benchmark process that counts the bytes. \`curl -T -\` streams
-   the upload; \`--data-binary @-\` would first read the whole body into memory.
-7. **Memory flatness**: peak RSS at the largest scale minus peak RSS at the smallest, target ≤ ${TARGETS.flatnessMB} MB.
-
-Nothing here asserts a timing: \`npm run bench\` fails only when a step could not run.
-`;
-}
-
-function reproduce(): string {
-  return `\`\`\`sh
-npm ci
-npm run bench                                  # scales 5 and 50 (≈ 100k and ≈ 1M ledger lines), 4–8 minutes; rewrites this file
-SBSYNC_BENCH_SCALES=1,10 npm run bench         # other scales
-SBSYNC_BENCH_QUICK=1 npm run bench             # smoke run at scales 0.5 and 2 (about a minute), written to $TMPDIR/sbsync-benchmarks-quick.md
-SBSYNC_BENCH_OUT=/tmp/b.md npm run bench       # write the report elsewhere
-SBSYNC_BENCH_KEEP=1 npm run bench              # keep the temporary directory (databases, journals, configs)
-node dist/bench/run.js --render /tmp/sbsync-bench-last.json   # render the last full run's raw figures again
-node dist/bench/step.js views '{"path":"demo.sqlite","asOf":"${'2025-12-20'}","runs":3}'   # one step by hand (after a build)
-\`\`\`
-
-The pipeline needs the Debian packages \`sqlite3\` and \`curl\` (and \`gzip\`, \`bash\`); without them it is reported as
-"not measured". \`.ci/run\` installs them.
-`;
-}
-
-function details(run: BenchRun): string {
-  const rs = run.results;
-  const largest = [...rs].reverse().find((r) => r.extract) ?? rs[rs.length - 1];
-  let s = '';
-  s += '### Demo generation\n\n';
-  s += table(
-    ['scale', 'ledger lines', 'document lines', 'rows, all tables', 'SQLite file', 'time', 'peak RSS'],
-    rs.map((r) =>
-      r.generate
-        ? [String(r.scale), int(r.generate.counts['F_ECRITUREC'] ?? 0), int(r.generate.counts['F_DOCLIGNE'] ?? 0), int(r.generate.totalRows), mb(r.generate.fileBytes), sec(r.generate.seconds), mb(r.generate.maxRssBytes)]
-        : [String(r.scale), 'not measured', '', '', '', '', ''],
-    ),
-  );
-  s += '\n### Views\n\n';
-  s += table(
-    ['scale', 'runs', 'median', 'peak RSS', 'slowest views, each alone'],
-    rs.map((r) =>
-      r.views
-        ? [String(r.scale), r.views.runs.map(sec).join(', '), sec(r.views.medianSeconds), mb(r.views.maxRssBytes), r.views.perView.slice(0, 5).map((v) => `${v.id} ${sec(v.seconds)}`).join(', ')]
-        : [String(r.scale), 'not measured', '', '', ''],
-    ),
-  );
-  s += '\n### Raw extraction\n\n';
-  s += table(
-    ['scale', 'rows', 'NDJSON', 'wall', 'rows/s', 'CPU (process)', 'rows per CPU-second', 'peak RSS'],
-    rs.map((r) =>
-      r.extract
-        ? [String(r.scale), int(r.extract.rows), mb(r.extract.bytes), sec(r.extract.seconds), int(r.extract.rowsPerSecond), sec(r.extract.cpuSeconds), int(rate(r.extract.rows, r.extract.cpuSeconds)), mb(r.extract.maxRssBytes)]
-        : [String(r.scale), 'not measured', '', '', '', '', '', ''],
-    ),
-  );
-  if (largest?.extract) {
-    s += `\nPer table at scale ${largest.scale} (tables under 1,000 rows omitted):\n\n`;
-    s += table(
-      ['table', 'rows', 'NDJSON', 'time', 'rows/s'],
-      largest.extract.tables.filter((t) => t.rows >= 1000).map((t) => [t.table, int(t.rows), mb(t.bytes), sec(t.seconds), int(rate(t.rows, t.seconds))]),
-    );
-  }
-  s += '\nCPU is the whole step process (start-up and the SQLite reads included; the extraction reads with two worker threads, so CPU can exceed wall). Rows per CPU-second depends less on a loaded machine than rows/s.\n';
-  s += '\n### Publication through the CLI\n\n';
-  const pubRow = (r: ScaleRun, kind: string, f: PublishFigures | undefined): string[] => {
-    if (!f) return [String(r.scale), kind, 'not measured', '', '', '', '', '', '', '', '', ''];
-    const rows = f.rows ?? 0;
-    return [
-      String(r.scale),
-      `${kind}${f.mode && f.mode !== kind ? ` (ran ${f.mode})` : ''}${f.status === 'up-to-date' ? ' (up to date)' : ''}${f.error ? ' — FAILED' : ''}`,
-      int(rows),
-      f.bytes !== undefined ? mb(f.bytes) : '?',
-      f.storedBytes !== undefined ? mb(f.storedBytes) : '?',
-      sec(f.wallSeconds),
-      f.serviceSeconds !== undefined ? sec(f.serviceSeconds) : '?',
-      f.checksSeconds !== undefined ? sec(f.checksSeconds) : '?',
-      int(rate(rows, f.wallSeconds)),
-      f.serviceSeconds ? int(rate(rows, f.serviceSeconds)) : '?',
-      f.cpuSeconds !== undefined ? sec(f.cpuSeconds) : '?',
-      f.maxRssBytes !== undefined ? mb(f.maxRssBytes) : '?',
-    ];
-  };
-  s += table(
-    ['scale', 'run', 'rows', 'NDJSON', 'gzip sent', 'process wall', 'data-manager service', 'checks + lock', 'rows/s (wall)', 'rows/s (service)', 'client CPU', 'client peak RSS'],
-    rs.flatMap((r) => [pubRow(r, 'full', r.publishFull), pubRow(r, 'incremental', r.publishIncremental)]),
-  );
-  s += '\n"checks + lock" is the company time outside the data-manager service: the lock, and the consistency checks (which every publication runs, alongside the extraction) when they outlast it.\n';
-  s += '\n### `sqlite3 -json | gzip -1 | curl` pipeline\n\n';
-  s += table(
-    ['scale', 'rows', 'gzip sent', 'wall', 'rows/s', 'sbsync full publication ÷ pipeline (process / service)'],
-    rs.map((r) => {
-      if (!r.pipeline) return [String(r.scale), r.pipelineNotMeasured ?? run.pipelineNotMeasured ?? 'not measured', '', '', '', ''];
-      const p = r.pipeline;
-      const f = r.publishFull;
-      const ratio = f && !f.error ? `${(f.wallSeconds / p.seconds).toFixed(2)}× / ${f.serviceSeconds !== undefined ? `${(f.serviceSeconds / p.seconds).toFixed(2)}×` : '?'}` : 'not measured';
-      return [String(r.scale), `${int(p.rows)}${p.error ? ' (FAILED)' : ''}`, mb(p.gzipBytes), sec(p.seconds), int(rate(p.rows, p.seconds)), ratio];
-    }),
-  );
-  const errors = rs.flatMap((r) => r.errors.map((e) => `- scale ${r.scale}: ${e}`));
-  if (errors.length > 0) s += `\n### Errors\n\n${errors.join('\n')}\n`;
-  return s;
-}
-
-function summary(run: BenchRun): string {
-  const rows = summaryRows(run);
-  let s = table(
-    ['figure', 'target', ...run.results.map(scaleLabel)],
-    rows.map((r) => [r.figure, r.target, ...r.cells]),
-  );
-  s += '\n';
-  s += table(
-    ['memory flatness', 'largest − smallest scale', `target ≤ +${TARGETS.flatnessMB} MB`],
-    flatness(run).map((f) => [f.figure, f.value, f.verdict]),
-  );
-  return s;
 }
 
 /** A warning when the machine was busy with other work during the run (load average above the cores). */
