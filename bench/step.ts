@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { createDemoDatabase } from '../src/extract/demo/index.js';
 import { extractTable } from '../src/extract/raw/extract.js';
 import { RAW_DATASETS } from '../src/extract/raw/tables.js';
-import { openReplicaSource } from '../src/extract/sources/sqlite.js';
+import { openReplicaSource } from '../src/sources/sqlite.js';
 import { VIEW_IDS } from '../src/extract/views/catalog.js';
 import { computeView, computeViews } from '../src/extract/views/index.js';
 import { peakRssBytes } from './lib/peak-rss.js';

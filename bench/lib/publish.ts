@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rawColumns } from '../../src/extract/raw/sql.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { openSqliteSource } from '../../src/sources/sqlite.js';
 import { hashPassword } from '../../src/portal/password.js';
 import { startPortalServer, type RunningPortalServer } from '../../src/portal/server.js';
 import { openStore } from '../../src/portal/store.js';

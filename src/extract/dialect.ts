@@ -31,11 +31,6 @@ import { decimalFromMicro, MICRO_PER_UNIT } from './sage/decimal.js';
 export type DateUnit = 'day' | 'month' | 'year';
 
 export interface SqlDialect {
-  /** A quoted identifier; spaces, accents and quotes are safe (`"N° Dossier"`). */
-  quoteIdent(name: string): string;
-  /** `alias.column` with the column quoted. */
-  column(alias: string, name: string): string;
-
   /** Per-row amount (micro-units) as six-decimal text. */
   money(expr: string): string;
   /**
@@ -57,16 +52,8 @@ export interface SqlDialect {
   datetimeText(expr: string): string;
   /** `YYYY-MM-DD` text. */
   dateText(expr: string): string;
-  /** DATEADD(unit, n, expr): months and years clamp to the end of the month, as in T-SQL. */
-  dateAdd(unit: DateUnit, amount: string | number, expr: string): string;
-  /** DATEDIFF(day, from, to): day boundaries crossed, an integer. */
-  daysBetween(from: string, to: string): string;
-  /** DATEDIFF(month, from, to): month boundaries crossed, an integer. */
-  monthsBetween(from: string, to: string): string;
   /** Midnight of the first day of the month of `expr`. */
   monthStart(expr: string): string;
-  /** Midnight of the 1st of January of the year of `expr`. */
-  yearStart(expr: string): string;
   year(expr: string): string;
   month(expr: string): string;
   /** The accounting date of a ledger line: `DATEADD(day, EC_Jour-1, JM_Date)`. */
@@ -90,16 +77,11 @@ function checkRowCount(n: number): number {
   return n;
 }
 
-const SQLITE_UNITS: Record<DateUnit, string> = { day: 'days', month: 'months', year: 'years' };
 
 /** `strftime` pieces as integers. */
 const sqliteDatePart = (format: string, expr: string): string => `CAST(strftime('${format}', ${expr}) AS INTEGER)`;
 
 export const SQLITE_DIALECT: SqlDialect = Object.freeze({
-  // Brackets parse in SQLite too, but cannot escape a `]`; standard double quotes can escape anything.
-  quoteIdent: (name: string) => `"${name.replace(/"/g, '""')}"`,
-  column: (alias: string, name: string) => `${alias}."${name.replace(/"/g, '""')}"`,
-
   money: (expr: string) => `sb_decimal_micro(${expr})`,
   exactSum: (expr: string) => `SUM(${expr})`,
   formatExactSum: (sum: string) => `sb_decimal_micro(${sum})`,
@@ -108,17 +90,7 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze({
 
   datetimeText: (expr: string) => `strftime('%Y-%m-%dT%H:%M:%S', ${expr})`,
   dateText: (expr: string) => `date(${expr})`,
-  // 'floor' makes month arithmetic clamp to the month's last day like T-SQL (2024-01-31 + 1 month =
-  // 2024-02-29) instead of overflowing into March.
-  dateAdd: (unit: DateUnit, amount: string | number, expr: string) =>
-    unit === 'day'
-      ? `datetime(${expr}, (${amount}) || ' days')`
-      : `datetime(${expr}, (${amount}) || ' ${SQLITE_UNITS[unit]}', 'floor')`,
-  daysBetween: (from: string, to: string) => `CAST(julianday(date(${to})) - julianday(date(${from})) AS INTEGER)`,
-  monthsBetween: (from: string, to: string) =>
-    `((${sqliteDatePart('%Y', to)} - ${sqliteDatePart('%Y', from)}) * 12 + ${sqliteDatePart('%m', to)} - ${sqliteDatePart('%m', from)})`,
   monthStart: (expr: string) => `datetime(${expr}, 'start of month')`,
-  yearStart: (expr: string) => `datetime(${expr}, 'start of year')`,
   year: (expr: string) => sqliteDatePart('%Y', expr),
   month: (expr: string) => sqliteDatePart('%m', expr),
   ledgerDate: (jmDate = 'JM_Date', ecJour = 'EC_Jour') => `datetime(${jmDate}, (${ecJour} - 1) || ' days')`,

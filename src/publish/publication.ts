@@ -12,7 +12,7 @@ import type { ResolvedCompany, ResolvedConfig } from '../config/resolve.js';
 import { publishedViewIds, usesService } from '../config/resolve.js';
 import { ExitCode, InterruptedError, isSbsyncError, UsageError } from '../errors.js';
 import type { ViewGroup } from '../extract/views/catalog.js';
-import type { SqlSource } from '../extract/source.js';
+import type { SqlSource } from '../sources/source.js';
 import { CompanySources } from '../replica/company-sources.js';
 import type { TableSyncResult } from '../replica/sync-table.js';
 import type { Journal, JournalEvent } from '../journal/index.js';
@@ -409,7 +409,7 @@ async function syncCompanyReplica(
   const { syncReplica } = await import('../replica/sync.js');
   const { describeTableSync, SyncProgressText } = await import('../replica/describe.js');
   const progress = new SyncProgressText();
-  const { openReplicaSource } = await import('../extract/sources/sqlite.js');
+  const { openReplicaSource } = await import('../sources/sqlite.js');
   const sources = new CompanySources(company, options.asOf);
   const synced: TableSyncResult[] = [];
   const journalTables = async (): Promise<void> => {

@@ -3,8 +3,8 @@
  * accounting and commercial files are one database (SQLite files, most SQL Server installs), two otherwise.
  */
 import type { ResolvedCompany } from '../config/resolve.js';
-import { openCompanySource, type SageModule } from '../extract/open-source.js';
-import type { SqlSource } from '../extract/source.js';
+import { openCompanySource, type SageModule } from '../sources/open.js';
+import type { SqlSource } from '../sources/source.js';
 
 export class CompanySources {
   private readonly opened = new Map<string, Promise<SqlSource>>();

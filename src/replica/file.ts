@@ -18,11 +18,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { OperationError } from '../errors.js';
+import { REPLICA_FORMAT } from './format.js';
 import type { SourceColumn } from './schema.js';
 import { registerCopyFunctions } from './sqlite-copy.js';
 
-/** 2: tables record the generation of their last change (`changed_gen`). */
-export const REPLICA_FORMAT = 2;
+
 /** Page size of a new replica: long scans read a quarter of the pages 4 KB pages would need. */
 const PAGE_SIZE = 16384;
 

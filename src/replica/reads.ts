@@ -5,16 +5,14 @@
  * of one key range, and per-range counts and checksums. Nothing else: no CONCAT, no JSON, no OFFSET/FETCH,
  * no function newer than 2008 R2 (test/golden/mssql/ keeps each shape and a test refuses newer constructs).
  *
- * Values cross as the source port delivers them (src/extract/source.ts): decimals are cast to text on SQL
+ * Values cross as the source port delivers them (src/sources/source.ts): decimals are cast to text on SQL
  * Server so that numeric(24,6) keeps every digit; everything else is selected as it is.
  */
-import type { Dialect } from '../extract/source.js';
+import type { Dialect } from '../sources/source.js';
 import type { SourceColumn } from './schema.js';
 
 export const ROW_KEY = 'cbMarq';
 export const MODIFIED = 'cbModification';
-/** The replica's own column: the sync generation that last changed the row (schema.ts). Never published. */
-export const GENERATION_COLUMN = '__sbsync_gen';
 
 /**
  * Keys per bucket: the unit of change detection (a bucket is `cbMarq / BUCKET_KEYS`, fixed whatever rows come
@@ -105,7 +103,7 @@ export function checksummedColumns(columns: readonly SourceColumn[]): SourceColu
 /**
  * Per bucket of the key range `(@after, @upto]`: its row count and, with `withChecksum`, a checksum of its
  * rows. SQL Server: CHECKSUM_AGG(BINARY_CHECKSUM(…)), both in every version since 2000, computed by the
- * server. SQLite: `sb_bucket_digest(…)`, an aggregate the SQLite source registers (src/extract/sources/sqlite.ts).
+ * server. SQLite: `sb_bucket_digest(…)`, an aggregate the SQLite source registers (src/sources/sqlite.ts).
  * The two are never compared with each other: a checksum is only ever compared with the one the same source
  * gave at an earlier sync.
  */

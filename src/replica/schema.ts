@@ -14,9 +14,10 @@
  * holds the sync generation that last changed the row (what Data Manager deltas are computed from).
  */
 import { rawColumnType, type RawColumnType } from '../extract/raw/sql.js';
-import type { ColumnInfo } from '../extract/source.js';
+import type { ColumnInfo } from '../sources/source.js';
 import { findSageTable } from '../extract/sage/tables.js';
-import { GENERATION_COLUMN, quoteIdent, ROW_KEY } from './reads.js';
+import { GENERATION_COLUMN } from './format.js';
+import { quoteIdent, ROW_KEY } from './reads.js';
 
 export type ColumnKind = RawColumnType;
 

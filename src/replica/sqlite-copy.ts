@@ -8,10 +8,10 @@
  * conversion, by a user function called only for those values. A test compares both ways on every table.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { datetimeValue, decimalValue, plainValue } from '../extract/sources/sqlite.js';
-import type { SqlValue } from '../extract/source.js';
+import { datetimeValue, decimalValue, plainValue } from '../sources/sqlite.js';
+import type { SqlValue } from '../sources/source.js';
 import { quoteIdent, ROW_KEY } from './reads.js';
-import { GENERATION_COLUMN } from './reads.js';
+import { GENERATION_COLUMN } from './format.js';
 import type { SourceColumn } from './schema.js';
 import { storedValue } from './values.js';
 

@@ -16,7 +16,7 @@
  */
 import { SourceError } from '../errors.js';
 import { minusSeconds } from '../extract/sage/calendar.js';
-import type { SqlParams, SqlSource } from '../extract/source.js';
+import type { SqlParams, SqlSource } from '../sources/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
 import { BUCKET_KEYS, changedAfterSql, chunkAfterSql, MODIFIED, quoteIdent, rangeKeysSql, rangeRowsSql, ROW_KEY } from './reads.js';
 import { copyChunkSql, withAttachedSource } from './sqlite-copy.js';
@@ -186,7 +186,6 @@ async function buildTable(
 ): Promise<TableSyncResult> {
   const { replica, source, table, generation } = options;
   const db = replica.db;
-  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   let build = db.prepare('SELECT * FROM sbsync_builds WHERE name = ?').get(table) as BuildRow | undefined;
   const resumed = build !== undefined && build.signature === signature && !options.full;
   let stats: TableStats;

@@ -4,8 +4,8 @@
  * `views show`.
  */
 import type { ResolvedCompany } from '../config/resolve.js';
-import type { SageModule } from '../extract/open-source.js';
-import type { SqlSource } from '../extract/source.js';
+import type { SageModule } from '../sources/open.js';
+import type { SqlSource } from '../sources/source.js';
 import { OperationError } from '../errors.js';
 import { localDate } from '../time.js';
 import { ReplicaFile, replicaPath, type ReplicaIdentity, type TableRecord } from './file.js';

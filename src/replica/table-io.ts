@@ -3,9 +3,9 @@
  */
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { InterruptedError, SourceError } from '../errors.js';
-import type { Row, SqlParams, SqlSource } from '../extract/source.js';
+import type { Row, SqlParams, SqlSource } from '../sources/source.js';
 import { bucketsSql, BUCKET_KEYS, BUCKETS_PER_STATEMENT, quoteIdent, ROW_KEY, tableStatsSql } from './reads.js';
-import { GENERATION_COLUMN } from './reads.js';
+import { GENERATION_COLUMN } from './format.js';
 import type { SourceColumn } from './schema.js';
 import { storedRow, type StoredValue } from './values.js';
 

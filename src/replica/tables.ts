@@ -3,7 +3,7 @@
  * published services need (views, Data Manager datasets, consistency checks), not more.
  */
 import type { ResolvedCompany } from '../config/resolve.js';
-import type { SageModule } from '../extract/open-source.js';
+import type { SageModule } from '../sources/open.js';
 
 export interface ReplicaTable {
   readonly name: string;

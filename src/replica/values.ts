@@ -1,9 +1,9 @@
 /**
- * Source values (the port's conventions, src/extract/source.ts) to the values a replica stores (schema.ts):
+ * Source values (the port's conventions, src/sources/source.ts) to the values a replica stores (schema.ts):
  * amounts to integer micro-units, datetimes to SQLite's wall-clock text, GUIDs to upper-case text.
  */
 import { SourceError } from '../errors.js';
-import type { SqlValue } from '../extract/source.js';
+import type { SqlValue } from '../sources/source.js';
 import type { SourceColumn } from './schema.js';
 
 export type StoredValue = string | number | bigint | Buffer | null;

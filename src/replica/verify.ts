@@ -8,7 +8,7 @@
  *   moved is read again and compared row by row (only differing rows count).
  * Either way the replica file itself is checked first (`PRAGMA quick_check`).
  */
-import type { Row, SqlSource } from '../extract/source.js';
+import type { Row, SqlSource } from '../sources/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
 import { BUCKET_KEYS, chunkAfterSql, quoteIdent, rangeRowsSql, ROW_KEY } from './reads.js';
 import { columnSignature, copiedColumns } from './schema.js';

@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, runConsistencyChecks, type CheckGroup, type ConsistencyWarning } from '../../src/extract/checks/index.js';
 import { SQLITE_DIALECT as d } from '../../src/extract/dialect.js';
-import type { SqlSource } from '../../src/extract/source.js';
-import { openReplicaSource, openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import type { SqlSource } from '../../src/sources/source.js';
+import { openReplicaSource, openSqliteSource } from '../../src/sources/sqlite.js';
 import { syncSqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type FixtureRows, type TempDir } from '../support/sage-fixture.js';
 

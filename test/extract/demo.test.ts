@@ -5,7 +5,7 @@ import { UsageError } from '../../src/errors.js';
 import { registerSqliteFunctions, SQLITE_DIALECT as d } from '../../src/extract/dialect.js';
 import { createDemoDatabase, DEMO_INCONSISTENCIES, demoSizes, type DemoDatabaseResult } from '../../src/extract/demo/index.js';
 import { SAGE_TABLES } from '../../src/extract/sage/tables.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { openSqliteSource } from '../../src/sources/sqlite.js';
 import { createTempDir, type TempDir } from '../support/sage-fixture.js';
 
 const TODAY = '2025-03-12';
@@ -278,7 +278,7 @@ describe('the demo company', () => {
     try {
       const rows = [];
       for await (const row of source.query(
-        `SELECT DO_Piece, DO_Date, DO_TotalHT, ${d.quoteIdent('Référence chantier')} AS site FROM F_DOCENTETE WHERE DO_Type = @type ORDER BY cbMarq ${d.limit(1)}`,
+        `SELECT DO_Piece, DO_Date, DO_TotalHT, "Référence chantier" AS site FROM F_DOCENTETE WHERE DO_Type = @type ORDER BY cbMarq ${d.limit(1)}`,
         { type: { type: 'int', value: 7 } },
       )) rows.push(row);
       expect(rows[0]?.DO_TotalHT).toMatch(/^-?\d+\.\d{6}$/);

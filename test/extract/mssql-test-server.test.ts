@@ -3,8 +3,8 @@
  * built on. Other suites rely on it, so its behaviour is pinned here, through the real driver.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { SqlSource } from '../../src/extract/source.js';
-import { createMssqlSource } from '../../src/extract/sources/mssql.js';
+import type { SqlSource } from '../../src/sources/source.js';
+import { createMssqlSource } from '../../src/sources/mssql.js';
 import { collect, fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { md4 } from '../support/tds/login.js';
 import { type TdsTestServer, startTdsServer } from '../support/tds/server.js';

@@ -4,8 +4,8 @@
  */
 import sql from 'mssql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { SqlSource } from '../../src/extract/source.js';
-import { createMssqlSource } from '../../src/extract/sources/mssql.js';
+import type { SqlSource } from '../../src/sources/source.js';
+import { createMssqlSource } from '../../src/sources/mssql.js';
 import { collect, fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { type TdsTestServer, startTdsServer } from '../support/tds/server.js';
 

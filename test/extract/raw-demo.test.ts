@@ -4,7 +4,7 @@ import { runConsistencyChecks } from '../../src/extract/checks/index.js';
 import { createDemoDatabase, DEMO_INCONSISTENCIES } from '../../src/extract/demo/index.js';
 import { extractTable } from '../../src/extract/raw/extract.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
-import type { SqlSource } from '../../src/extract/source.js';
+import type { SqlSource } from '../../src/sources/source.js';
 import { sqliteReplica } from '../support/replica.js';
 import { createTempDir, type TempDir } from '../support/sage-fixture.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { extractTable } from '../../src/extract/raw/extract.js';
 import { commitState, loadState } from '../../src/extract/state/store.js';
-import { openReplicaSource } from '../../src/extract/sources/sqlite.js';
+import { openReplicaSource } from '../../src/sources/sqlite.js';
 import { syncServerReplica } from '../support/replica.js';
 import { fixtureDirectory } from '../support/tds/fixture.js';
 import { startTdsServer, type TdsTestServer } from '../support/tds/server.js';

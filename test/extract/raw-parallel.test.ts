@@ -8,8 +8,8 @@ import { extractTable, readerRangeRows, type ExtractOptions } from '../../src/ex
 import { RangeReaderPool, readRangesInParallel } from '../../src/extract/raw/parallel.js';
 import { chunkSql, rangeBlockSql, rangeEndSql, rawColumns } from '../../src/extract/raw/sql.js';
 import { RAW_DATASETS } from '../../src/extract/raw/tables.js';
-import { openReplicaSource } from '../../src/extract/sources/sqlite.js';
-import type { SqlSource } from '../../src/extract/source.js';
+import { openReplicaSource } from '../../src/sources/sqlite.js';
+import type { SqlSource } from '../../src/sources/source.js';
 import { discardState } from '../../src/extract/state/store.js';
 import { syncSqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';

@@ -5,10 +5,10 @@ import { extractTable, type RawExtraction } from '../../src/extract/raw/extract.
 import { minusSeconds } from '../../src/extract/sage/calendar.js';
 import { rawColumns, sqliteValueJson } from '../../src/extract/raw/sql.js';
 import { findRawDataset, RAW_DATASETS } from '../../src/extract/raw/tables.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import { openSqliteSource } from '../../src/sources/sqlite.js';
 import { decimalFromMicro } from '../../src/extract/sage/decimal.js';
 import { findSageTable } from '../../src/extract/sage/tables.js';
-import type { SqlSource } from '../../src/extract/source.js';
+import type { SqlSource } from '../../src/sources/source.js';
 import { sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 

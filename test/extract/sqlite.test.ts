@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.js';
 import { SQLITE_DIALECT as d } from '../../src/extract/dialect.js';
-import { openReplicaSource, openSqliteSource } from '../../src/extract/sources/sqlite.js';
-import type { Row, SqlSource } from '../../src/extract/source.js';
+import { openReplicaSource, openSqliteSource } from '../../src/sources/sqlite.js';
+import type { Row, SqlSource } from '../../src/sources/source.js';
 import { syncSqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';
 
@@ -111,7 +111,7 @@ describe('openSqliteSource', () => {
       expect(columns.find((c) => c.name === 'cbMarq')?.nullable).toBe(false);
       expect(await source.columns('f_comptet')).toEqual(columns);
       expect(await source.columns('F_NOPE')).toEqual([]);
-      const [libre] = await all(source, `SELECT ${d.quoteIdent('N° Dossier')} AS dossier, ${d.column('t', "Secteur d'activité")} AS secteur FROM F_COMPTET t`);
+      const [libre] = await all(source, `SELECT "N° Dossier" AS dossier, t."Secteur d'activité" AS secteur FROM F_COMPTET t`);
       expect(libre).toEqual({ dossier: 'D-17', secteur: 'Bâtiment' });
     } finally {
       await source.close();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_IDS } from '../../src/extract/views/catalog.js';
 import { computeViews } from '../../src/extract/views/index.js';
-import type { SqlSource } from '../../src/extract/source.js';
+import type { SqlSource } from '../../src/sources/source.js';
 import { viewsCompany } from '../fixtures/views/company.js';
 import { serverReplica, sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';

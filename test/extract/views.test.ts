@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeView, computeViews } from '../../src/extract/views/index.js';
 import { VIEW_IDS } from '../../src/extract/views/catalog.js';
-import type { SqlSource } from '../../src/extract/source.js';
-import { openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import type { SqlSource } from '../../src/sources/source.js';
+import { openSqliteSource } from '../../src/sources/sqlite.js';
 import { viewsCompany } from '../fixtures/views/company.js';
 import { sqliteReplica } from '../support/replica.js';
 import { createSageFixture, createTempDir, type TempDir } from '../support/sage-fixture.js';

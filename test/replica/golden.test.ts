@@ -10,8 +10,8 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Row, SqlSource } from '../../src/extract/source.js';
-import { createMssqlSource } from '../../src/extract/sources/mssql.js';
+import type { Row, SqlSource } from '../../src/sources/source.js';
+import { createMssqlSource } from '../../src/sources/mssql.js';
 import { PLACEHOLDER_DDL, PLACEHOLDER_TABLE, type StatementShape, goldenText, statementShapes, withLiterals } from '../support/mssql-statements.js';
 import { collect, fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { type TdsTestServer, startTdsServer } from '../support/tds/server.js';

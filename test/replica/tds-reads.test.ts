@@ -7,9 +7,9 @@
 import Database from 'better-sqlite3';
 import sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ColumnInfo, Row, SqlParams, SqlSource } from '../../src/extract/source.js';
-import { createMssqlSource } from '../../src/extract/sources/mssql.js';
-import { bindParameter } from '../../src/extract/sources/mssql-values.js';
+import type { ColumnInfo, Row, SqlParams, SqlSource } from '../../src/sources/source.js';
+import { createMssqlSource } from '../../src/sources/mssql.js';
+import { bindParameter } from '../../src/sources/mssql-values.js';
 import { BUCKET_KEYS, bucketsSql, changedAfterSql, checksummedColumns, chunkAfterSql, rangeRowsSql, tableStatsSql } from '../../src/replica/reads.js';
 import { type SourceColumn, copiedColumns } from '../../src/replica/schema.js';
 import { collect, fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
@@ -39,7 +39,7 @@ const FIXTURE = `
 const int = (value: number) => ({ type: 'int', value }) as const;
 const range = (after: number, upto: number): SqlParams => ({ after: int(after), upto: int(upto) });
 
-/** What the rows look like to sbsync: the port's values (src/extract/source.ts). */
+/** What the rows look like to sbsync: the port's values (src/sources/source.ts). */
 const ROWS: Record<number, Row> = {
   1: { cbMarq: 1, CT_Num: 'CARAT', EC_No: 10, EC_Montant: '-12.500000', 'N° pièce': 'A1', cbModification: '2024-03-01T10:00:00.000' },
   2: { cbMarq: 2, CT_Num: 'bijou', EC_No: 11, EC_Montant: '123456789012345678.123456', 'N° pièce': null, cbModification: '2024-03-02T09:15:00.000' },

@@ -2,8 +2,8 @@
  * Every statement shape sbsync sends to SQL Server, rendered for a placeholder table: what
  * test/golden/mssql/ keeps, and what the TDS test server and FreeTDS run in tests.
  */
-import type { ColumnInfo, SqlParamType, SqlParams } from '../../src/extract/source.js';
-import { COLUMNS_SQL } from '../../src/extract/sources/mssql.js';
+import type { ColumnInfo, SqlParamType, SqlParams } from '../../src/sources/source.js';
+import { COLUMNS_SQL } from '../../src/sources/mssql.js';
 import { bucketsSql, changedAfterSql, chunkAfterSql, rangeKeysSql, rangeRowsSql, tableStatsSql } from '../../src/replica/reads.js';
 import { copiedColumns } from '../../src/replica/schema.js';
 
@@ -42,7 +42,7 @@ export function statementShapes(): StatementShape[] {
   const t = PLACEHOLDER_TABLE;
   const range = { after: int(0), upto: int(65_536) };
   return [
-    { file: 'columns.sql', source: 'src/extract/sources/mssql.ts COLUMNS_SQL', sql: COLUMNS_SQL, params: { schema: { type: 'text', value: 'dbo' }, table: { type: 'text', value: t } } },
+    { file: 'columns.sql', source: 'src/sources/mssql.ts COLUMNS_SQL', sql: COLUMNS_SQL, params: { schema: { type: 'text', value: 'dbo' }, table: { type: 'text', value: t } } },
     { file: 'table-stats.sql', source: `tableStatsSql('mssql', '${t}', true)`, sql: tableStatsSql('mssql', t, true), params: {} },
     { file: 'table-stats-no-modified.sql', source: `tableStatsSql('mssql', '${t}', false)`, sql: tableStatsSql('mssql', t, false), params: {} },
     { file: 'chunk-after.sql', source: `chunkAfterSql('mssql', '${t}', columns, ${PLACEHOLDER_ROWS})`, sql: chunkAfterSql('mssql', t, columns, PLACEHOLDER_ROWS), params: { after: int(0) } },
@@ -59,7 +59,7 @@ export function statementShapes(): StatementShape[] {
   ];
 }
 
-/** How the SQL Server source declares each port parameter type (src/extract/sources/mssql-values.ts). */
+/** How the SQL Server source declares each port parameter type (src/sources/mssql-values.ts). */
 const DECLARED: Record<SqlParamType, string> = {
   int: 'int',
   bigint: 'bigint',

@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import type { ResolvedCompany, ResolvedSource } from '../../src/config/resolve.js';
-import type { SageModule } from '../../src/extract/open-source.js';
-import type { SqlSource } from '../../src/extract/source.js';
-import { createMssqlSource } from '../../src/extract/sources/mssql.js';
-import { openReplicaSource, openSqliteSource } from '../../src/extract/sources/sqlite.js';
+import type { SageModule } from '../../src/sources/open.js';
+import type { SqlSource } from '../../src/sources/source.js';
+import { createMssqlSource } from '../../src/sources/mssql.js';
+import { openReplicaSource, openSqliteSource } from '../../src/sources/sqlite.js';
 import { syncReplica, type ReplicaSyncResult } from '../../src/replica/sync.js';
 import { testServerOptions } from './tds/fixture.js';
 

@@ -5,7 +5,7 @@ import type { CommandDeps } from '../../context.js';
 import type { ResolvedCompany, ResolvedConfig } from '../../config/resolve.js';
 import { usesService } from '../../config/resolve.js';
 import { probeFailure } from './run.js';
-import { openCompanySource, REQUIRED_SAGE_TABLES } from '../../extract/open-source.js';
+import { openCompanySource, REQUIRED_SAGE_TABLES } from '../../sources/open.js';
 
 export interface ProbeResult {
   id: string;

@@ -95,7 +95,7 @@ export async function runViewsShow(options: ViewsShowOptions, deps: CommandDeps)
       hint: `Create it with \`sbsync replica sync --company ${company.code}\`, or run this command without --no-sync.`,
     });
   }
-  const { openReplicaSource } = await import('../../extract/sources/sqlite.js');
+  const { openReplicaSource } = await import('../../sources/sqlite.js');
   const { computeView } = await import('../../extract/views/index.js');
   const source = openReplicaSource(file);
   try {

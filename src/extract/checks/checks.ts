@@ -20,7 +20,7 @@
 import { statSync } from 'node:fs';
 import { SQLITE_DIALECT, type SqlDialect } from '../dialect.js';
 import { decimalFromMicro } from '../sage/decimal.js';
-import { requireReplica, type Row, type SqlSource, type SqlValue } from '../source.js';
+import { requireReplica, type Row, type SqlSource, type SqlValue } from '../../sources/source.js';
 import { LaneRefusal, readerLane, sourceLane, type Lane } from './lanes.js';
 
 export type CheckGroup = 'accounting' | 'commercial';

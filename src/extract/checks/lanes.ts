@@ -12,8 +12,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { sqlTypeKind } from '../sage/tables.js';
-import type { Row, SqlSource, SqlValue } from '../source.js';
-import { READ_CACHE_KIB } from '../sources/sqlite.js';
+import type { Row, SqlSource, SqlValue } from '../../sources/source.js';
+import { READ_CACHE_KIB } from '../../sources/sqlite.js';
 
 export interface Lane {
   /** Runs one statement; all its rows. */

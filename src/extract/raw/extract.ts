@@ -31,7 +31,7 @@
 import { constants, copyFileSync, rmSync } from 'node:fs';
 import { OperationError, SourceError } from '../../errors.js';
 import { syncFile } from '../../durable.js';
-import { requireReplica, type Row, type SqlParams, type SqlSource } from '../source.js';
+import { requireReplica, type Row, type SqlParams, type SqlSource } from '../../sources/source.js';
 import {
   cleanStaleFiles,
   ensureStateDir,
@@ -41,7 +41,6 @@ import {
   pendingPath,
   type PendingState,
   type StateColumn,
-  type StateManifest,
   STATE_FORMAT,
   STATE_VERSION,
   type TableState,

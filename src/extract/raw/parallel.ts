@@ -24,7 +24,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SourceError } from '../../errors.js';
-import { READ_CACHE_KIB } from '../sources/sqlite.js';
+import { READ_CACHE_KIB } from '../../sources/sqlite.js';
 
 /** One range of rows in key order, as a ready NDJSON block. */
 export interface BlockChunk {

@@ -9,9 +9,9 @@
  * (parallel.ts), whose connections have none, run the same SQL.
  */
 import { microText, SQLITE_DIALECT } from '../dialect.js';
-import type { ColumnInfo } from '../source.js';
+import type { ColumnInfo } from '../../sources/source.js';
 import { sqlTypeKind } from '../sage/tables.js';
-import { GENERATION_COLUMN } from '../../replica/reads.js';
+import { GENERATION_COLUMN } from '../../replica/format.js';
 
 /** The type of a published column. `float` is rare in Sage (approximate numbers are published as JSON numbers). */
 export type RawColumnType = 'text' | 'integer' | 'decimal' | 'datetime' | 'guid' | 'float';

@@ -6,7 +6,7 @@
  */
 import { SQLITE_DIALECT, type SqlDialect } from '../dialect.js';
 import { addMonths, daysFromCivil, dayOf, formatDay, monthStart, civilFromDays } from '../sage/calendar.js';
-import { requireReplica, type Row, type SqlParams, type SqlSource, type SqlValue } from '../source.js';
+import { requireReplica, type Row, type SqlParams, type SqlSource, type SqlValue } from '../../sources/source.js';
 import type { Day, Month } from './types.js';
 
 export interface FiscalYear {

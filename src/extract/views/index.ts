@@ -3,7 +3,7 @@
  * context (P_DOSSIER and the ledger's opening base are read once). Views read a company's replica
  * (openReplicaSource), in SQLite through the dialect; amounts stay exact decimal text end to end.
  */
-import type { SqlSource } from '../source.js';
+import type { SqlSource } from '../../sources/source.js';
 import { findView, VIEW_IDS } from './catalog.js';
 import {
   customerAgedBalance,

@@ -2,7 +2,7 @@
  * Monthly series of a fiscal year against the same months one year earlier: the shape shared by
  * revenue-by-month, income-expenses and sales-by-month.
  */
-import type { Row } from '../source.js';
+import type { Row } from '../../sources/source.js';
 import { addDays, addMonthsTo, integer, monthKey, monthOf, monthsBetween, shiftMonth, type FiscalYear } from './context.js';
 import { compare, micro, money } from './money.js';
 import type { Comparison, Day, Money, Month, Period } from './types.js';

@@ -20,7 +20,7 @@ export interface OpenSourceOptions {
 /** Generates the demo database on first use (the embedded default's company). */
 export async function ensureDemoDatabase(source: Extract<ResolvedCompany['source'], { type: 'demo' }>, today: string): Promise<boolean> {
   if (await access(source.path).then(() => true, () => false)) return false;
-  const { createDemoDatabase } = await import('./demo/index.js');
+  const { createDemoDatabase } = await import('../extract/demo/index.js');
   await createDemoDatabase({ path: source.path, scale: source.scale, seed: source.seed, today });
   return true;
 }
@@ -38,11 +38,11 @@ export async function openCompanySource(company: ResolvedCompany, module: SageMo
           });
         }
       }
-      const { openSqliteSource } = await import('./sources/sqlite.js');
+      const { openSqliteSource } = await import('./sqlite.js');
       return openSqliteSource(source.path, { readonly: true });
     }
     case 'sqlserver': {
-      const { createMssqlSource } = await import('./sources/mssql.js');
+      const { createMssqlSource } = await import('./mssql.js');
       const c = source.connection;
       return createMssqlSource({
         server: c.server ?? '',

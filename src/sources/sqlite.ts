@@ -18,14 +18,13 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import { SourceError } from '../../errors.js';
-import { registerSqliteFunctions } from '../dialect.js';
-import { formatStoredDatetime, parseWallClock } from '../sage/calendar.js';
-import { decimalFromMicro, decimalToMicro, toDecimalText } from '../sage/decimal.js';
-import { sqlTypeKind } from '../sage/tables.js';
-import { REPLICA_FORMAT } from '../../replica/file.js';
-import { GENERATION_COLUMN } from '../../replica/reads.js';
-import type { ColumnInfo, Row, SqlParam, SqlParams, SqlSource, SqlValue } from '../source.js';
+import { SourceError } from '../errors.js';
+import { registerSqliteFunctions } from '../extract/dialect.js';
+import { formatStoredDatetime, parseWallClock } from '../extract/sage/calendar.js';
+import { decimalFromMicro, decimalToMicro, toDecimalText } from '../extract/sage/decimal.js';
+import { sqlTypeKind } from '../extract/sage/tables.js';
+import { GENERATION_COLUMN, REPLICA_FORMAT } from '../replica/format.js';
+import type { ColumnInfo, Row, SqlParam, SqlParams, SqlSource, SqlValue } from './source.js';
 
 export interface SqliteSourceOptions {
   /** Open read-only (the default): extraction never writes to a Sage database. */

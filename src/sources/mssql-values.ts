@@ -1,6 +1,6 @@
 /**
  * Values across the SQL Server boundary, both ways, following the port's conventions
- * (src/extract/source.ts): exact decimals, unshifted wall-clock datetimes.
+ * (src/sources/source.ts): exact decimals, unshifted wall-clock datetimes.
  *
  * Datetimes: the connection runs with `useUTC: true`, so tedious builds each datetime as
  * `Date.UTC(fields)` and writes parameters from the UTC fields. Reading and writing the UTC
@@ -15,7 +15,7 @@
  */
 import sql from 'mssql';
 import tedious from 'tedious';
-import type { Row, SqlParam, SqlValue } from '../source.js';
+import type { Row, SqlParam, SqlValue } from './source.js';
 
 /** The column description mssql emits with each recordset in `arrayRowMode`. */
 export interface ResultColumn {

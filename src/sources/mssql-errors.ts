@@ -2,7 +2,7 @@
  * Driver failures translated at the boundary into the error taxonomy, each naming what was
  * tried and what to check next. Messages never hold the password.
  */
-import { AuthError, type SbsyncError, SourceError } from '../../errors.js';
+import { AuthError, type SbsyncError, SourceError } from '../errors.js';
 
 /** What a message needs to know about the connection: where, as whom, with which limits. */
 export interface ConnectionTarget {

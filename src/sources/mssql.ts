@@ -1,10 +1,10 @@
 /**
- * The SQL Server source: the port of src/extract/source.ts over mssql (tedious). How it connects,
+ * The SQL Server source: the port of src/sources/source.ts over mssql (tedious). How it connects,
  * and why decimals and datetimes are handled as they are, is in docs/sql-server.md.
  */
 import sql from 'mssql';
-import { ConfigError } from '../../errors.js';
-import type { ColumnInfo, Row, SqlParams, SqlSource } from '../source.js';
+import { ConfigError } from '../errors.js';
+import type { ColumnInfo, Row, SqlParams, SqlSource } from './source.js';
 import { type ConnectionTarget, type LoginMessage, connectionFailure, queryFailure } from './mssql-errors.js';
 import { type ResultColumn, bindParameter, rowDecoder } from './mssql-values.js';
 
