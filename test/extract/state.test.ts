@@ -279,6 +279,11 @@ describe('deltas from the replica', () => {
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     writeFileSync(path, JSON.stringify({ ...manifest, version: 1, watermark: '2024-01-01T08:40:00', replicaGeneration: undefined }));
     await expect(loadState(stateDir, 'F_ECRITUREC')).rejects.toMatchObject({ hint: expect.stringMatching(/--full/) });
+    // What a publication does then: a full extraction, whose commit replaces the unreadable manifest.
+    const full = await run({ mode: 'full', stateDir });
+    await commitState(full.result.pending!);
+    expect((await loadState(stateDir, 'F_ECRITUREC'))?.manifest).toMatchObject({ version: 2, keyCount: 5 });
+    expect((await run('auto')).mode).toBe('incremental');
   });
 });
 

@@ -161,7 +161,13 @@ function writeFileDurably(path: string, text: string): void {
  */
 export async function commitState(pending: PendingState, now: () => Date = () => new Date()): Promise<TableState> {
   const { dir, manifest } = pending;
-  const current = await loadState(dir, manifest.table);
+  let current: TableState | undefined;
+  try {
+    current = await loadState(dir, manifest.table);
+  } catch (error) {
+    // An unreadable manifest (damaged, or of an earlier format) is what a full extraction replaces.
+    if (pending.replacesGeneration !== 0) throw error;
+  }
   if (current && current.manifest.runId === manifest.runId) return current; // already committed
   if ((current?.manifest.generation ?? 0) !== pending.replacesGeneration) {
     throw new OperationError(
