@@ -62,14 +62,23 @@ export function createTableSql(name: string, columns: readonly SourceColumn[]): 
 }
 
 /**
- * The indexes the views and checks read (sage/tables.ts, with their covering columns), on the columns the
- * table has. A Sage table we do not know gets none beyond its cbMarq key.
+ * The indexes of a replica table: the generation index, and those the views and checks read (sage/tables.ts,
+ * with their covering columns) on the columns the table has.
  */
+/**
+ * The index on the generation column: what a Data Manager delta reads (the rows written since a generation)
+ * without scanning the table, and what tells in an instant that nothing changed. `IF NOT EXISTS`: also run on
+ * tables of replicas built before it existed.
+ */
+export function generationIndexSql(table: string): string {
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdent('sqlite', `${table}__sbsync_gen`)} ON ${quoteIdent('sqlite', table)} (${quoteIdent('sqlite', GENERATION_COLUMN)})`;
+}
+
 export function createIndexesSql(table: string, columns: readonly SourceColumn[]): string[] {
+  const statements: string[] = [generationIndexSql(table)];
   const definition = findSageTable(table);
-  if (!definition) return [];
+  if (!definition) return statements;
   const present = new Map(columns.map((c) => [c.name.toLowerCase(), c.name]));
-  const statements: string[] = [];
   for (const index of definition.indexes) {
     const keys = index.columns.map((c) => present.get(c.toLowerCase()));
     if (keys.some((k) => k === undefined)) continue;

@@ -20,7 +20,7 @@ import type { SqlParams, SqlSource } from '../sources/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
 import { BUCKET_KEYS, changedAfterSql, chunkAfterSql, MODIFIED, quoteIdent, rangeKeysSql, rangeRowsSql, ROW_KEY } from './reads.js';
 import { copyChunkSql, withAttachedSource } from './sqlite-copy.js';
-import { columnSignature, copiedColumns, createIndexesSql, createTableSql, type SourceColumn } from './schema.js';
+import { columnSignature, copiedColumns, createIndexesSql, createTableSql, generationIndexSql, type SourceColumn } from './schema.js';
 import {
   type BucketState,
   checkSignal,
@@ -336,6 +336,7 @@ async function updateTable(options: TableSyncOptions, record: TableRecord, start
   const columns = record.columns;
   const stamped = hasModified(columns);
   const stats = await tableStats(source, table, stamped);
+  replica.db.exec(generationIndexSql(table));
   const writer = new TableWriter(replica.db, table, table, columns, generation);
   const highestKey = Math.max(stats.lastKey ?? -1, record.lastKey ?? -1);
   // Read before any row, so that a row changed meanwhile shows as a changed bucket next time (never missed).
@@ -344,11 +345,12 @@ async function updateTable(options: TableSyncOptions, record: TableRecord, start
   let bucketsReread = 0;
   await replica.transaction(async () => {
     rowsRead += await mergeChanged(options, record, writer, stamped);
-    const replicaCounts = replicaBucketCounts(replica.db, table);
-    const replicaRows = [...replicaCounts.values()].reduce((s, n) => s + n, 0);
+    // Counted per bucket only when they are compared (a GROUP BY over the whole table); a plain count walks
+    // the small generation index.
+    const replicaRows = replica.db.prepare(`SELECT count(*) FROM ${quoteIdent('sqlite', table)}`).pluck().get() as number;
     if (checksums) {
       // A moved checksum may hide any change: the bucket is read again whole.
-      const differing = changedBuckets(checksums, storedBuckets(replica.db, 'sbsync_buckets', table), replicaCounts);
+      const differing = changedBuckets(checksums, storedBuckets(replica.db, 'sbsync_buckets', table), replicaBucketCounts(replica.db, table));
       writeBuckets(replica.db, 'sbsync_buckets', table, checksums);
       for (const bucket of differing) {
         checkSignal(options.signal);
@@ -357,7 +359,7 @@ async function updateTable(options: TableSyncOptions, record: TableRecord, start
       bucketsReread = differing.length;
     } else if (replicaRows !== stats.rowCount) {
       // Only counts moved (the stamped rows are merged): deletions, found from the bucket's keys alone.
-      const differing = countsDiffer(await sourceBuckets(source, table, columns, highestKey, false, options.signal), replicaCounts);
+      const differing = countsDiffer(await sourceBuckets(source, table, columns, highestKey, false, options.signal), replicaBucketCounts(replica.db, table));
       for (const bucket of differing) {
         checkSignal(options.signal);
         rowsRead += await reconcileKeys(options, columns, writer, bucket);

@@ -106,10 +106,14 @@ export function sqliteRowJson(columns: readonly RawColumn[]): string {
  */
 export function statsSql(table: string, filter?: string): string {
   const key = sqliteQuote(ROW_KEY);
+  const t = sqliteQuote(table);
+  // Each figure its own sub-query: max() of the rowid and of the indexed generation are single lookups, count(*)
+  // walks the small generation index, and the changed rows are found through it (and the rowid for new keys),
+  // instead of one scan of the whole table evaluating the filter on every row.
   const changed = filter
-    ? `, sum(CASE WHEN ${filter} THEN 1 ELSE 0 END) AS changed_count, min(CASE WHEN ${filter} THEN ${key} END) AS changed_first, max(CASE WHEN ${filter} THEN ${key} END) AS changed_last`
+    ? `, (SELECT count(*) FROM ${t} WHERE ${filter}) AS changed_count, (SELECT min(${key}) FROM ${t} WHERE ${filter}) AS changed_first, (SELECT max(${key}) FROM ${t} WHERE ${filter}) AS changed_last`
     : '';
-  return `SELECT max(${key}) AS last_key, max(${sqliteQuote(GENERATION)}) AS max_generation, count(*) AS row_count${changed} FROM ${sqliteQuote(table)}`;
+  return `SELECT (SELECT max(${key}) FROM ${t}) AS last_key, (SELECT max(${sqliteQuote(GENERATION)}) FROM ${t}) AS max_generation, (SELECT count(*) FROM ${t}) AS row_count${changed}`;
 }
 
 export interface ChunkSqlOptions {
