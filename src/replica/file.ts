@@ -214,6 +214,15 @@ export class ReplicaFile {
     return new ReplicaFile(file, identity, db);
   }
 
+  /** A value of the replica's own bookkeeping (`sbsync_replica`), or undefined. */
+  meta(key: string): string | undefined {
+    return this.db.prepare('SELECT value FROM sbsync_replica WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO sbsync_replica (key, value) VALUES (?, ?)').run(key, value);
+  }
+
   /** The last generation a sync started. */
   generation(): number {
     return Number(this.db.prepare(`SELECT value FROM sbsync_replica WHERE key = 'generation'`).pluck().get());

@@ -10,6 +10,7 @@ import { OperationError } from '../errors.js';
 import { localDate } from '../time.js';
 import { ReplicaFile, replicaPath, type ReplicaIdentity, type TableRecord } from './file.js';
 import { syncTable, type TableSyncResult } from './sync-table.js';
+import { sqliteFileSignature } from './source-file.js';
 import { replicaGroups, replicaTables, type ReplicaTable } from './tables.js';
 
 /**
@@ -85,10 +86,60 @@ export async function syncReplica(options: ReplicaSyncOptions): Promise<ReplicaS
   }
 }
 
+/** The source file of a SQLite company (the demo included), whose signature can spare a sync. */
+function sourceFile(company: ResolvedCompany): string | undefined {
+  return company.source.type === 'sqlserver' ? undefined : company.source.path;
+}
+
+const SOURCE_SIGNATURE = 'source_signature';
+
 export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSyncOptions, started = Date.now()): Promise<ReplicaSyncResult> {
   const generation = replica.nextGeneration();
   const policy = checksumPolicy(options.checksums ?? 'auto', options.company);
   const tables = options.tables ?? replicaTables(replicaGroups(options.company));
+  // Taken before anything is read: a change during the sync makes the next one read again.
+  const file = sourceFile(options.company);
+  const signature = file === undefined ? undefined : sqliteFileSignature(file);
+  const untouched = signature !== undefined && !options.full && replica.meta(SOURCE_SIGNATURE) === signature && nothingDue(replica, tables, policy, options.now());
+  const results = untouched ? tables.map((t) => untouchedTable(replica, t.name)) : await syncTables(replica, options, tables, generation, policy);
+  if (signature !== undefined) replica.setMeta(SOURCE_SIGNATURE, signature);
+  return Object.freeze({
+    company: options.company.code,
+    path: replica.path,
+    generation,
+    tables: Object.freeze(results),
+    dataVersion: replica.dataVersion(),
+    sizeBytes: replica.sizeBytes(),
+    ms: Date.now() - started,
+  });
+}
+
+/** No copy to resume, no checksum pass due, every table as the last sync left it. */
+function nothingDue(replica: ReplicaFile, tables: readonly ReplicaTable[], policy: ChecksumPolicy, now: Date): boolean {
+  if ((replica.db.prepare('SELECT count(*) FROM sbsync_builds').pluck().get() as number) > 0) return false;
+  return tables.every((t) => {
+    const record = replica.table(t.name);
+    return record === undefined || !checksumsDue(record, policy, now);
+  });
+}
+
+function untouchedTable(replica: ReplicaFile, table: string): TableSyncResult {
+  const record = replica.table(table);
+  return Object.freeze({
+    table,
+    action: record === undefined ? 'missing' : 'unchanged',
+    rowsRead: 0,
+    inserted: 0,
+    updated: 0,
+    deleted: 0,
+    bucketsReread: 0,
+    rowCount: record?.rowCount ?? 0,
+    checksummed: false,
+    ms: 0,
+  });
+}
+
+async function syncTables(replica: ReplicaFile, options: ReplicaSyncOptions, tables: readonly ReplicaTable[], generation: number, policy: ChecksumPolicy): Promise<TableSyncResult[]> {
   const results: TableSyncResult[] = [];
   for (const table of tables) {
     options.onTableStart?.(table.name);
@@ -111,15 +162,7 @@ export async function syncOpenReplica(replica: ReplicaFile, options: ReplicaSync
     results.push(outcome);
     options.onTable?.(outcome);
   }
-  return Object.freeze({
-    company: options.company.code,
-    path: replica.path,
-    generation,
-    tables: Object.freeze(results),
-    dataVersion: replica.dataVersion(),
-    sizeBytes: replica.sizeBytes(),
-    ms: Date.now() - started,
-  });
+  return results;
 }
 
 /** SQLite's own codes for a replica that cannot be written: disk full, I/O error, damaged file, locked. */

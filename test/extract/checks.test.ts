@@ -1,3 +1,4 @@
+import { REPLICA_FORMAT } from '../../src/replica/format.js';
 import { basename } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,7 +209,7 @@ function messyRows(): FixtureRows {
  */
 function looseReplica(path: string, options: { indexes: boolean }): string {
   const db = new Database(path);
-  db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '1');`);
+  db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '${REPLICA_FORMAT}');`);
   db.exec(`
     CREATE TABLE F_COMPTEG (CG_Num varchar(13));
     CREATE TABLE F_COMPTET (CT_Num varchar(17), CG_NumPrinc varchar(13));

@@ -1,4 +1,5 @@
 /** Worker-thread reading of replica files: the same lines, keys and state as the in-thread path. */
+import { REPLICA_FORMAT } from '../../src/replica/format.js';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import Database from 'better-sqlite3';
@@ -248,7 +249,7 @@ describe('parallel SQLite reading', () => {
     // A damaged replica whose cbMarq is a plain int column (not the rowid), holding a text among 6,000 keys.
     const file = dir.file('bad-key.sqlite');
     const db = new Database(file);
-    db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '1')`);
+    db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '${REPLICA_FORMAT}')`);
     db.exec(`CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), cbMarq int NOT NULL, cbModification datetime, __sbsync_gen INTEGER NOT NULL DEFAULT 1)`);
     const insert = db.prepare('INSERT INTO F_ECRITUREC (EC_No, EC_Intitule, cbMarq, cbModification) VALUES (?, ?, ?, NULL)');
     db.transaction(() => {

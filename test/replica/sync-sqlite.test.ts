@@ -188,6 +188,18 @@ describe('replica of a SQLite source', () => {
     expect(await differences(company, data)).toEqual([]);
   });
 
+  it('a SQLite file untouched since the last sync is not read at all; any write to it is', async () => {
+    const { company, file, data } = fixture();
+    await sync(company, data, { checksums: 'daily' });
+    const idle = await sync(company, data, { checksums: 'daily' });
+    expect(idle.tables.every((t) => t.rowsRead === 0 && (t.action === 'unchanged' || t.action === 'missing'))).toBe(true);
+    // A row deleted (counts move, no stamp involved): the file changed, so the tables are read again.
+    edit(file, (db) => db.exec(`DELETE FROM F_TAXE WHERE cbMarq = (SELECT max(cbMarq) FROM F_TAXE)`));
+    const touched = await sync(company, data, { checksums: 'daily' });
+    expect(touched.tables.find((t) => t.table === 'F_TAXE')).toMatchObject({ action: 'updated', deleted: 1 });
+    expect(await differences(company, data)).toEqual([]);
+  });
+
   it('an unchanged source changes nothing: no row stamped again, no bucket read again', async () => {
     const { company, data } = fixture();
     const first = await sync(company, data);
