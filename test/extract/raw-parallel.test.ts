@@ -251,6 +251,7 @@ describe('parallel SQLite reading', () => {
     const db = new Database(file);
     db.exec(`CREATE TABLE sbsync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO sbsync_replica VALUES ('format', '${REPLICA_FORMAT}')`);
     db.exec(`CREATE TABLE F_ECRITUREC (EC_No int NOT NULL, EC_Intitule varchar(35), cbMarq int NOT NULL, cbModification datetime, __sbsync_gen INTEGER NOT NULL DEFAULT 1)`);
+    db.exec(`CREATE TABLE sbsync_tables (name TEXT PRIMARY KEY, row_count INTEGER NOT NULL); INSERT INTO sbsync_tables VALUES ('F_ECRITUREC', 6000)`);
     const insert = db.prepare('INSERT INTO F_ECRITUREC (EC_No, EC_Intitule, cbMarq, cbModification) VALUES (?, ?, ?, NULL)');
     db.transaction(() => {
       for (let i = 1; i <= 6000; i++) insert.run(i, `L${i}`, i === 4321 ? 'x4321' : i);

@@ -293,7 +293,7 @@ export async function extractTable(
     baseParams.since = { type: 'bigint', value: since.manifest.replicaGeneration };
   }
 
-  const stats = await firstRow(source, statsSql(table, filter), filter ? { ...baseParams } : undefined);
+  const stats = await firstRow(source, statsSql(table, filter !== undefined), filter ? { ...baseParams } : undefined);
   const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
   const startGeneration = stats?.max_generation === null || stats?.max_generation === undefined ? 0 : Number(stats.max_generation);
   const rowCount = Number(stats?.row_count ?? 0);

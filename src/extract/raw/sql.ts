@@ -99,21 +99,23 @@ export function sqliteRowJson(columns: readonly RawColumn[]): string {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * `max(cbMarq)`, the replica's latest generation on the table `max(__sbsync_gen)`, and the row count. With a
- * changed-rows filter (an incremental extraction), the same scan also counts the rows it selects and gives
- * their first and last key (`changed_count`, `changed_first`, `changed_last`): the rows are then read in
- * that key range only, and not at all when none changed (a second scan of a large table saved).
+ * `max(cbMarq)`, the replica's latest generation on the table `max(__sbsync_gen)`, and the row count. For an
+ * incremental extraction, also the number of changed rows and their first and last key (`changed_count`,
+ * `changed_first`, `changed_last`): the rows are then read in that key range only, and not at all when none
+ * changed. Nothing here scans the table.
  */
-export function statsSql(table: string, filter?: string): string {
+export function statsSql(table: string, incremental: boolean): string {
   const key = sqliteQuote(ROW_KEY);
   const t = sqliteQuote(table);
-  // Each figure its own sub-query: max() of the rowid and of the indexed generation are single lookups, count(*)
-  // walks the small generation index, and the changed rows are found through it (and the rowid for new keys),
-  // instead of one scan of the whole table evaluating the filter on every row.
-  const changed = filter
-    ? `, (SELECT count(*) FROM ${t} WHERE ${filter}) AS changed_count, (SELECT min(${key}) FROM ${t} WHERE ${filter}) AS changed_first, (SELECT max(${key}) FROM ${t} WHERE ${filter}) AS changed_last`
+  // Each figure its own sub-query: max() of the rowid and of the indexed generation are single lookups, and the
+  // changed rows are found as two index ranges (newer generation, or
+  // a key above the last one; UNION counts a row in both once) instead of a scan evaluating the filter per row.
+  const changed = incremental
+    ? `, c.n AS changed_count, c.first AS changed_first, c.last AS changed_last FROM (SELECT count(*) AS n, min(k) AS first, max(k) AS last FROM (SELECT ${key} AS k FROM ${t} WHERE ${sqliteQuote(GENERATION)} > @since UNION SELECT ${key} FROM ${t} WHERE ${key} > @lastKey)) c`
     : '';
-  return `SELECT (SELECT max(${key}) FROM ${t}) AS last_key, (SELECT max(${sqliteQuote(GENERATION)}) FROM ${t}) AS max_generation, (SELECT count(*) FROM ${t}) AS row_count${changed}`;
+  // The row count the sync recorded with the rows, in the same transaction (a count(*) walks a whole index).
+  const rows = `(SELECT row_count FROM sbsync_tables WHERE name = '${table.replace(/'/g, "''")}')`;
+  return `SELECT (SELECT max(${key}) FROM ${t}) AS last_key, (SELECT max(${sqliteQuote(GENERATION)}) FROM ${t}) AS max_generation, ${rows} AS row_count${changed}`;
 }
 
 export interface ChunkSqlOptions {
