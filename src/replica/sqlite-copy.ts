@@ -15,7 +15,7 @@ import { GENERATION_COLUMN } from './format.js';
 import type { SourceColumn } from './schema.js';
 import { storedValue } from './values.js';
 
-export const SOURCE_SCHEMA = 'sbsync_source';
+const SOURCE_SCHEMA = 'sbsync_source';
 
 /** Integers whose micro-units fit in 64 bits: larger ones go through the JS conversion (which refuses them). */
 const MAX_WHOLE_UNITS = 9_223_372_036_854;

@@ -4,13 +4,13 @@
  * - **Build** (no copy yet, `--full`, or the columns changed): the bucket counts and checksums are read
  *   first, then the rows in keyset chunks (`WHERE cbMarq > @after ORDER BY cbMarq`) into a building copy, one
  *   transaction per chunk with the last key copied, so that an interrupted copy resumes there. The copy then
- *   replaces the table in one transaction (indexes included). The watermark and last key are those read
- *   before the first row: whatever changes during the copy is read again by the next sync.
+ *   replaces the table in one transaction (indexes included), and an update (below) from the watermark, last
+ *   key and checksums read before the first row catches up at once with what changed during the copy.
  * - **Update**: in one transaction, (1) the rows stamped since the watermark (less the overlap window) or
  *   above the last key are merged: written, and stamped with this generation, only when they differ; (2) when
  *   checksums are due, every bucket whose count or checksum differs from the last sync's is read again whole
  *   and reconciled (this catches rows changed without cbModification moving, and deletions); otherwise, when
- *   the row counts disagree, the buckets whose counts differ are.
+ *   the row counts disagree, the keys of the buckets whose counts differ are read and the missing ones deleted.
  * Checksums are always read before the rows they cover: a row changed between the two is therefore seen as
  * changed at the next sync, never missed.
  */

@@ -20,7 +20,6 @@ import { replicaGroups, replicaTables, type ReplicaTable } from './tables.js';
  */
 export type ChecksumPolicy = 'every-sync' | 'daily';
 
-
 /** The policy a company follows: the config's `replica.checksums`, where `auto` depends on the source. */
 export function checksumPolicy(setting: ChecksumPolicy | 'auto', company: ResolvedCompany): ChecksumPolicy {
   if (setting !== 'auto') return setting;
@@ -33,7 +32,9 @@ export function replicaIdentity(company: ResolvedCompany): ReplicaIdentity {
   if (s.type !== 'sqlserver') return { company: company.code, source: `sqlite:${s.path}` };
   const c = s.connection;
   const port = c.port === undefined ? '' : `:${c.port}`;
-  return { company: company.code, source: `sqlserver:${(c.server ?? '').toLowerCase()}${port}/${s.accountingDatabase}+${s.commercialDatabase}` };
+  // Lower case: server and database names are case-insensitive on SQL Server (a config that only changes their
+  // case must not make the replica refuse its own source).
+  return { company: company.code, source: `sqlserver:${(c.server ?? '').toLowerCase()}${port}/${s.accountingDatabase.toLowerCase()}+${s.commercialDatabase.toLowerCase()}` };
 }
 
 /** Due every sync, or at the first sync of each local calendar day (not 24 h after: a daily task runs at the same hour). */

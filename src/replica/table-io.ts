@@ -21,7 +21,7 @@ export interface BucketState {
 }
 
 /** What a failed read names: the table and the chunk, so that the journal says where the source was lost. */
-export function readFailure(error: unknown, source: SqlSource, table: string, where: string): unknown {
+function readFailure(error: unknown, source: SqlSource, table: string, where: string): unknown {
   if (error instanceof InterruptedError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new SourceError(`Reading ${table} from ${source.label} failed at ${where}: ${message}`, {
