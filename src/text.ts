@@ -28,3 +28,25 @@ export function closest(word: string, candidates: readonly string[]): string | u
   }
   return best;
 }
+
+/** `1 234`: a count as French readers write it (a narrow no-break space between thousands). */
+export function frenchCount(n: number): string {
+  return n.toLocaleString('fr-FR');
+}
+
+/** `1 234 lignes`, `1 ligne`, `0 ligne`: French agreement, where 0 and 1 take the singular. */
+export function counted(n: number, singular: string, plural: string): string {
+  return `${frenchCount(n)} ${Math.abs(n) < 2 ? singular : plural}`;
+}
+
+/** `1,5 Mo`: sizes in French units (octets), as the administrator's Explorer shows them. */
+export function formatSize(bytes: number): string {
+  const units = ['o', 'Ko', 'Mo', 'Go', 'To'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toLocaleString('fr-FR', { maximumFractionDigits: unit === 0 ? 0 : 1 })} ${units[unit]}`;
+}

@@ -1,9 +1,7 @@
 /** What a table's sync did, in one line for the journal and the terminal (French, as the administrator reads it). */
+import { counted, frenchCount } from '../text.js';
 import type { TableSyncResult } from './sync-table.js';
 
-const rowsText = (n: number) => n.toLocaleString('fr-FR');
-/** French agreement: 0 and 1 take the singular. */
-const counted = (n: number, singular: string, plural: string) => `${rowsText(n)} ${Math.abs(n) < 2 ? singular : plural}`;
 
 export function describeTableSync(r: TableSyncResult): string {
   const secs = (r.ms / 1000).toLocaleString('fr-FR', { maximumFractionDigits: 1 });
@@ -40,10 +38,10 @@ export class SyncProgressText {
 
   text(table: string, read: number, expected: number): string {
     const seconds = (this.now() - this.started) / 1000;
-    const head = `${table} ${rowsText(read)} / ${counted(expected, 'ligne', 'lignes')}`;
+    const head = `${table} ${frenchCount(read)} / ${counted(expected, 'ligne', 'lignes')}`;
     if (seconds < 1 || read === 0) return head;
     const rate = read / seconds;
     const left = Math.max(0, expected - read) / rate;
-    return `${head}, ${rowsText(Math.round(rate))} lignes/s, reste ${left < 60 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`}`;
+    return `${head}, ${frenchCount(Math.round(rate))} lignes/s, reste ${left < 60 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`}`;
   }
 }

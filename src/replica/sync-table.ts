@@ -23,7 +23,9 @@ import { copyChunkSql, withAttachedSource } from './sqlite-copy.js';
 import { columnSignature, copiedColumns, createIndexesSql, createTableSql, generationIndexSql, type SourceColumn } from './schema.js';
 import {
   type BucketState,
+  changedBuckets,
   checkSignal,
+  countsDiffer,
   keyOf,
   readRows,
   replicaBucketCounts,
@@ -409,25 +411,6 @@ async function mergeChanged(options: TableSyncOptions, record: TableRecord, writ
     read += rows.length;
     if (rows.length < chunkRows) return read;
   }
-}
-
-/** Buckets whose checksum or count moved since the last sync, or whose replica count is not the source's. */
-function changedBuckets(now: ReadonlyMap<number, BucketState>, before: ReadonlyMap<number, BucketState>, replicaCounts: ReadonlyMap<number, number>): number[] {
-  const differing = new Set<number>();
-  for (const [bucket, state] of now) {
-    const previous = before.get(bucket);
-    if (previous === undefined || previous.checksum !== state.checksum || previous.rowCount !== state.rowCount) differing.add(bucket);
-    if ((replicaCounts.get(bucket) ?? 0) !== state.rowCount) differing.add(bucket);
-  }
-  for (const bucket of replicaCounts.keys()) if (!now.has(bucket)) differing.add(bucket);
-  return [...differing].sort((a, b) => a - b);
-}
-
-function countsDiffer(now: ReadonlyMap<number, BucketState>, replicaCounts: ReadonlyMap<number, number>): number[] {
-  const differing = new Set<number>();
-  for (const [bucket, state] of now) if ((replicaCounts.get(bucket) ?? 0) !== state.rowCount) differing.add(bucket);
-  for (const bucket of replicaCounts.keys()) if (!now.has(bucket)) differing.add(bucket);
-  return [...differing].sort((a, b) => a - b);
 }
 
 /**

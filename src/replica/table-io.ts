@@ -60,13 +60,17 @@ export async function tableStats(source: SqlSource, table: string, hasModified: 
   };
 }
 
-export function keyOf(row: Row, table: string): number {
-  const value = row[ROW_KEY];
+/** A cbMarq value as a safe integer, or an error naming the table (a damaged or non-Sage key). */
+export function keyValue(value: unknown, table: string): number {
   const key = typeof value === 'bigint' ? Number(value) : value;
   if (typeof key !== 'number' || !Number.isSafeInteger(key)) {
     throw new SourceError(`${table}.cbMarq holds a value that is not an integer: ${String(value)}`);
   }
   return key;
+}
+
+export function keyOf(row: Row, table: string): number {
+  return keyValue(row[ROW_KEY], table);
 }
 
 /**
@@ -96,6 +100,24 @@ export async function sourceBuckets(
     }
   }
   return buckets;
+}
+
+/** Buckets whose replica count is not the source's, or that the replica has and the source no longer does. */
+export function countsDiffer(now: ReadonlyMap<number, BucketState>, replicaCounts: ReadonlyMap<number, number>): number[] {
+  const differing = new Set<number>();
+  for (const [bucket, state] of now) if ((replicaCounts.get(bucket) ?? 0) !== state.rowCount) differing.add(bucket);
+  for (const bucket of replicaCounts.keys()) if (!now.has(bucket)) differing.add(bucket);
+  return [...differing].sort((a, b) => a - b);
+}
+
+/** Those, and the buckets whose count or checksum moved since `before` (what the last comparison recorded). */
+export function changedBuckets(now: ReadonlyMap<number, BucketState>, before: ReadonlyMap<number, BucketState>, replicaCounts: ReadonlyMap<number, number>): number[] {
+  const differing = new Set(countsDiffer(now, replicaCounts));
+  for (const [bucket, state] of now) {
+    const previous = before.get(bucket);
+    if (previous === undefined || previous.checksum !== state.checksum || previous.rowCount !== state.rowCount) differing.add(bucket);
+  }
+  return [...differing].sort((a, b) => a - b);
 }
 
 /** The replica's own row count per bucket. */

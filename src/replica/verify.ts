@@ -12,7 +12,7 @@ import type { Row, SqlSource } from '../sources/source.js';
 import type { ReplicaFile, TableRecord } from './file.js';
 import { BUCKET_KEYS, chunkAfterSql, quoteIdent, rangeRowsSql, ROW_KEY } from './reads.js';
 import { columnSignature, copiedColumns } from './schema.js';
-import { checkSignal, keyOf, readRows, replicaBucketCounts, sourceBuckets, storedBuckets, tableStats, sameValues } from './table-io.js';
+import { changedBuckets, checkSignal, keyOf, readRows, replicaBucketCounts, sameValues, sourceBuckets, storedBuckets, tableStats } from './table-io.js';
 import { storedRow } from './values.js';
 
 export type VerifyDepth = 'rows' | 'checksums';
@@ -41,6 +41,8 @@ export interface TableVerification {
 }
 
 const SAMPLE = 10;
+/** Rows of the source compared per statement (the replica's rows of the same key range with them). */
+const COMPARE_CHUNK_ROWS = 5000;
 
 export interface VerifyOptions {
   readonly now?: () => Date;
@@ -112,14 +114,14 @@ const keyIndexOf = (record: TableRecord): number => record.columns.findIndex((c)
 async function compareRows(replica: ReplicaFile, source: SqlSource, record: TableRecord, signal: AbortSignal | undefined): Promise<Counts> {
   const counts: Counts = { missing: 0, extra: 0, different: 0, buckets: 0, sampleKeys: [] };
   const mine = replicaRange(replica, record);
-  const sql = chunkAfterSql(source.dialect, record.name, record.columns, 5000);
+  const sql = chunkAfterSql(source.dialect, record.name, record.columns, COMPARE_CHUNK_ROWS);
   let after = -1;
   for (;;) {
     checkSignal(signal);
     const rows = await readRows(source, sql, { after: { type: 'int', value: after } }, record.name, `the chunk after cbMarq ${after}`);
     const last = rows.length === 0 ? Number.MAX_SAFE_INTEGER : keyOf(rows[rows.length - 1]!, record.name);
-    mergeRange(counts, rows, mine(after, rows.length < 5000 ? Number.MAX_SAFE_INTEGER : last), keyIndexOf(record), record);
-    if (rows.length < 5000) return counts;
+    mergeRange(counts, rows, mine(after, rows.length < COMPARE_CHUNK_ROWS ? Number.MAX_SAFE_INTEGER : last), keyIndexOf(record), record);
+    if (rows.length < COMPARE_CHUNK_ROWS) return counts;
     after = last;
   }
 }
@@ -133,16 +135,10 @@ async function compareChecksums(replica: ReplicaFile, source: SqlSource, record:
   const counts: Counts = { missing: 0, extra: 0, different: 0, buckets: 0, sampleKeys: [] };
   const stats = await tableStats(source, record.name, false);
   const now = await sourceBuckets(source, record.name, record.columns, Math.max(stats.lastKey ?? -1, record.lastKey ?? -1), true, signal);
-  const recorded = storedBuckets(replica.db, 'sbsync_buckets', record.name);
-  const mine = replicaBucketCounts(replica.db, record.name);
-  const suspect = new Set<number>();
-  for (const [bucket, state] of now) {
-    if ((mine.get(bucket) ?? 0) !== state.rowCount || recorded.get(bucket)?.checksum !== state.checksum) suspect.add(bucket);
-  }
-  for (const bucket of mine.keys()) if (!now.has(bucket)) suspect.add(bucket);
+  const suspect = changedBuckets(now, storedBuckets(replica.db, 'sbsync_buckets', record.name), replicaBucketCounts(replica.db, record.name));
   const rowsOf = replicaRange(replica, record);
   const sql = rangeRowsSql(source.dialect, record.name, record.columns);
-  for (const bucket of [...suspect].sort((a, b) => a - b)) {
+  for (const bucket of suspect) {
     checkSignal(signal);
     const after = bucket * BUCKET_KEYS - 1;
     const upto = after + BUCKET_KEYS;

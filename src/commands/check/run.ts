@@ -3,6 +3,7 @@
  * live probes (database per company, portal reachability and login) unless --offline.
  */
 import { stat } from 'node:fs/promises';
+import { formatSize } from '../../text.js';
 import type { CommandDeps } from '../../context.js';
 import { describeChoice } from '../../config/find.js';
 import type { Diagnostic } from '../../config/diagnostics.js';
@@ -131,11 +132,7 @@ const LOW_DISK_BYTES = 1024 ** 3;
 
 /** Where each company's replica lives, how big it is, and whether the disk has room for it to grow. */
 async function replicaTick(config: ResolvedConfig): Promise<Tick> {
-  const [{ replicaPath }, { freeBytes }, { formatSize }] = await Promise.all([
-    import('../../replica/file.js'),
-    import('../replica/run.js'),
-    import('../replica/command.js'),
-  ]);
+  const [{ replicaPath }, { freeBytes }] = await Promise.all([import('../../replica/file.js'), import('../replica/run.js')]);
   const sizes = await Promise.all(
     config.companies.map(async (c) => {
       const file = replicaPath(config.dataDirectory, c.code);

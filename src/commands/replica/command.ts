@@ -1,24 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { CommandModule } from '../../cli.js';
 import type { CommandDeps } from '../../context.js';
+import { counted, frenchCount, formatSize } from '../../text.js';
 import { table } from '../render.js';
 import type { ReplicaStatusResult, ReplicaSyncCommandResult, ReplicaVerifyResult } from './run.js';
 
-const count = (n: number) => n.toLocaleString('fr-FR');
-/** French agreement: 0 and 1 take the singular. */
-const counted = (n: number, singular: string, plural: string) => `${count(n)} ${Math.abs(n) < 2 ? singular : plural}`;
-
-/** `1,5 Mo`: sizes in French units (octets), as the administrator's Explorer shows them. */
-export function formatSize(bytes: number): string {
-  const units = ['o', 'Ko', 'Mo', 'Go', 'To'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toLocaleString('fr-FR', { maximumFractionDigits: unit === 0 ? 0 : 1 })} ${units[unit]}`;
-}
 
 /** `31/12/2025 07:00` from an ISO instant, in local time; `—` when never. */
 function when(iso: string | null): string {
@@ -50,7 +36,7 @@ function renderStatus(r: ReplicaStatusResult, deps: CommandDeps): void {
     }
     out.push(`${c.bold(co.company)}  ${co.path}  ${formatSize(co.bytes)}`);
     const verified = (t: (typeof co.tables)[number]) => (t.verifiedEqual === null ? '—' : `${when(t.verifiedAt)} ${t.verifiedEqual ? c.green('✓') : c.red('✗')}`);
-    out.push(table([[c.bold('table'), c.bold('lignes'), c.bold('taille'), c.bold('synchro'), c.bold('vérifiée')], ...co.tables.map((t) => [t.table, count(t.rows), formatSize(t.bytes), when(t.syncedAt), verified(t)])]));
+    out.push(table([[c.bold('table'), c.bold('lignes'), c.bold('taille'), c.bold('synchro'), c.bold('vérifiée')], ...co.tables.map((t) => [t.table, frenchCount(t.rows), formatSize(t.bytes), when(t.syncedAt), verified(t)])]));
     for (const name of co.building) out.push(c.yellow(`  ⚠ ${name}: première copie interrompue, reprise à la prochaine synchro`));
   }
   if (r.freeBytes !== null) out.push(c.dim(`espace libre : ${formatSize(r.freeBytes)}`));
@@ -70,7 +56,7 @@ function renderVerify(r: ReplicaVerifyResult, deps: CommandDeps): void {
         ? ['colonnes changées dans la source']
         : [
             d.missing && counted(d.missing, 'manquante', 'manquantes'),
-            d.extra && `${count(d.extra)} en trop`,
+            d.extra && `${frenchCount(d.extra)} en trop`,
             d.different && counted(d.different, 'différente', 'différentes'),
             d.buckets && counted(d.buckets, 'tranche de clés', 'tranches de clés'),
           ].filter(Boolean);

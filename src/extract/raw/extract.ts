@@ -59,6 +59,7 @@ import {
 } from './sql.js';
 import { readRangesInParallel, type BlockChunk, type RangeReaderPool } from './parallel.js';
 import { findRawDataset, type RawDataset } from './tables.js';
+import { keyValue } from '../../replica/table-io.js';
 
 export const DEFAULT_CHUNK_SIZE = 5000;
 export const DEFAULT_KEY_CHUNK_SIZE = 50_000;
@@ -179,14 +180,6 @@ function columnSignature(columns: readonly { name: string; type: string }[]): st
   return JSON.stringify(columns.map((c) => [c.name, c.type]));
 }
 
-function toKey(value: unknown, table: string): number {
-  const n = typeof value === 'bigint' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
-    throw new SourceError(`${table}.cbMarq holds a value that is not an integer: ${String(value)}`);
-  }
-  return n;
-}
-
 async function firstRow(source: SqlSource, sql: string, params?: SqlParams): Promise<Row | undefined> {
   for await (const row of source.query(sql, params)) return row;
   return undefined;
@@ -294,14 +287,14 @@ export async function extractTable(
   }
 
   const stats = await firstRow(source, statsSql(table, filter !== undefined), filter ? { ...baseParams } : undefined);
-  const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : toKey(stats.last_key, table);
+  const startKey = stats?.last_key === null || stats?.last_key === undefined ? 0 : keyValue(stats.last_key, table);
   const startGeneration = stats?.max_generation === null || stats?.max_generation === undefined ? 0 : Number(stats.max_generation);
   const rowCount = Number(stats?.row_count ?? 0);
   // Incremental: the key range holding the changed rows (none: nothing to read).
   const changedRange =
     filter === undefined ? undefined
     : Number(stats?.changed_count ?? 0) === 0 || stats?.changed_first === null || stats?.changed_first === undefined ? null
-    : { first: toKey(stats.changed_first, table), last: toKey(stats.changed_last, table) };
+    : { first: keyValue(stats.changed_first, table), last: keyValue(stats.changed_last, table) };
 
   // The marks of the next state.
   const nextGeneration = Math.max(startGeneration, since?.manifest.replicaGeneration ?? 0);
@@ -340,7 +333,7 @@ export async function extractTable(
       const keys: number[] = [];
       const lines: string[] = [];
       for await (const row of source.query(sql, params)) {
-        keys.push(toKey(row.k, table));
+        keys.push(keyValue(row.k, table));
         lines.push(row.j as string);
       }
       yield { keys, lines };
@@ -376,7 +369,7 @@ export async function extractTable(
 
   let previousKey = -1;
   const checkKey = (value: unknown): number => {
-    const key = toKey(value, table);
+    const key = keyValue(value, table);
     if (key <= previousKey) throw new SourceError(`${table}: rows came back out of key order from ${source.label}.`);
     previousKey = key;
     return key;
