@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openStore } from '../../src/portal/store.js';
 import { viewsCompany } from '../fixtures/views/company.js';
 import { runInProcess, tempDir } from '../support/cli.js';
+import { sqlServerConfigYaml } from '../support/replica.js';
 import { createSageFixture } from '../support/sage-fixture.js';
 import { startTdsServer, type TdsTestServer } from '../support/tds/server.js';
 
@@ -27,25 +28,15 @@ beforeAll(async () => {
   config = path.join(dir, 'sbsync.yaml');
   await writeFile(
     config,
-    `portal:
-  url: file:store
-database:
-  server: ${server.host}
-  port: ${server.port}
-  authentication: sql
-  user: sbsync
-  password: "\${env:SB_SQL}"
-  encrypt: false
-companies:
-  - code: ACME
-    name: Négoce Démo SARL
-    source: { type: sqlserver, accountingDatabase: COMPTA, commercialDatabase: GESCOM }
-    services:
-      dataManager: { accounting: true, commercial: true }
-      businessMobile: { accountingViews: true, commercialViews: true }
-users:
+    sqlServerConfigYaml(
+      server,
+      { accounting: 'COMPTA', commercial: 'GESCOM' },
+      `      dataManager: { accounting: true, commercial: true }
+      businessMobile: { accountingViews: true, commercialViews: true }`,
+      `users:
   - { name: Léa, login: lea, password: "\${env:SB_LEA}", views: { ACME: all } }
 `,
+    ),
   );
 });
 

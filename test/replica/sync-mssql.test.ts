@@ -20,6 +20,7 @@ import type { TableSyncResult } from '../../src/replica/sync-table.js';
 import type { ReplicaTable } from '../../src/replica/tables.js';
 import { verifyTable, type VerifyDepth } from '../../src/replica/verify.js';
 import { runInProcess } from '../support/cli.js';
+import { sqlServerConfigYaml } from '../support/replica.js';
 import { fixtureDirectory, testServerOptions } from '../support/tds/fixture.js';
 import { startTdsServer, type TdsTestServer } from '../support/tds/server.js';
 import { SQL_SERVER_2008_R2 } from '../support/tds/versions.js';
@@ -382,23 +383,12 @@ describe('sbsync replica … through the CLI, for a SQL Server company', () => {
     mkdirSync(dir, { recursive: true });
     await writeFile(
       config,
-      `portal:
-  url: file:store
-database:
-  server: ${c.server.host}
-  port: ${c.server.port}
-  authentication: sql
-  user: sbsync
-  password: "\${env:SB_SQL}"
-  encrypt: false
-companies:
-  - code: ACME
-    name: Négoce Démo SARL
-    source: { type: sqlserver, accountingDatabase: ${DATABASE}, commercialDatabase: ${DATABASE} }
-    services:
-      dataManager: { accounting: true, commercial: false }
-      businessMobile: { accountingViews: false, commercialViews: false }
-`,
+      sqlServerConfigYaml(
+        c.server,
+        { accounting: DATABASE, commercial: DATABASE },
+        `      dataManager: { accounting: true, commercial: false }
+      businessMobile: { accountingViews: false, commercialViews: false }`,
+      ),
     );
     const cli = (...args: string[]) => runInProcess([...args, '--config', config], { cwd: dir, env: { SB_SQL: 'pw' } });
 

@@ -82,3 +82,31 @@ export async function serverReplica(server: { host: string; port: number }, data
 
 /** `<dir>/data`: a data directory inside a test's temporary directory. */
 export const dataDirectoryIn = (dir: string): string => join(dir, 'data');
+
+/**
+ * The config of one SQL Server company `ACME` read from a TDS test server (login `sbsync`, password from
+ * `SB_SQL`), published to `file:store`, with `services` and any `more` YAML (users…) as given.
+ */
+export function sqlServerConfigYaml(
+  server: { host: string; port: number },
+  databases: { accounting: string; commercial: string },
+  services: string,
+  more = '',
+): string {
+  return `portal:
+  url: file:store
+database:
+  server: ${server.host}
+  port: ${server.port}
+  authentication: sql
+  user: sbsync
+  password: "\${env:SB_SQL}"
+  encrypt: false
+companies:
+  - code: ACME
+    name: Négoce Démo SARL
+    source: { type: sqlserver, accountingDatabase: ${databases.accounting}, commercialDatabase: ${databases.commercial} }
+    services:
+${services}
+${more}`;
+}
